@@ -1,0 +1,181 @@
+"""Loading user files into a validated Dataset (DESIGN.md section 4: upload).
+
+CSV: feature columns plus one label column with two distinct values; ``.npz``: arrays X, y
+and optionally X_test, y_test. Labels are mapped sorted-smaller -> -1, larger -> +1; every
+other check (finite, sizes, both classes) is `core.data.make_dataset`'s. Every failure is an
+InputError with one sentence; no pandas or NumPy traceback reaches the user.
+"""
+from __future__ import annotations
+
+import io
+import pickle
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core.data import Dataset, make_dataset
+from core.errors import InputError
+
+LABEL_COLUMN_NAMES = ("y", "label")
+NPZ_KEYS = ("X", "y", "X_test", "y_test")
+
+
+def _open_source(source, default_name: str):
+    """(readable, name): a path as is, bytes as BytesIO, a file-like rewound to its start."""
+    if isinstance(source, (str, Path)):
+        return source, Path(source).name
+    if isinstance(source, (bytes, bytearray)):
+        return io.BytesIO(bytes(source)), default_name
+    if not hasattr(source, "read"):
+        raise InputError(f"Cannot read data from a {type(source).__name__}: "
+                         "pass a path, bytes or an uploaded file.")
+    if hasattr(source, "seek"):
+        source.seek(0)  # an upload may have been read on a previous rerun
+    name = getattr(source, "name", None)
+    return source, Path(name).name if isinstance(name, str) and name else default_name
+
+
+def _describe(values, limit: int = 5) -> str:
+    shown = ", ".join(str(v) for v in values[:limit])
+    return shown + (", ..." if len(values) > limit else "")
+
+
+def label_mapping(values, what: str) -> tuple:
+    """(low, high): the two distinct labels, sorted, to be mapped to -1 and +1."""
+    values = np.asarray(values)
+    if pd.isna(values).any():
+        raise InputError(f"{what} has missing values: every point needs a label.")
+    try:
+        distinct = np.unique(values)
+    except TypeError:  # mixed types that do not sort: order them by their text
+        distinct = np.array(sorted(set(values.tolist()), key=str), dtype=object)
+    if len(distinct) != 2:
+        raise InputError(f"{what} has {len(distinct)} distinct values ({_describe(distinct)}); "
+                         "it needs exactly 2.")
+    return distinct[0], distinct[1]
+
+
+def map_labels(values, mapping: tuple, what: str) -> np.ndarray:
+    """y_i = -1 where values_i == low, +1 where values_i == high (others: InputError)."""
+    values = np.asarray(values)
+    low, high = mapping
+    is_low, is_high = values == low, values == high
+    if not (is_low | is_high).all():
+        unknown = np.unique(values[~(is_low | is_high)].astype(str))
+        raise InputError(f"{what} has labels ({_describe(unknown)}) not among the training "
+                         f"labels ({low}, {high}).")
+    return np.where(is_high, 1.0, -1.0)
+
+
+def _pick_label_column(columns: list, label_column) -> object:
+    """label_column if given, else a column named y/label (any case), else the last one."""
+    if label_column is not None:
+        if label_column not in columns:
+            raise InputError(f"Label column {label_column!r} not found; columns are: "
+                             f"{_describe([str(c) for c in columns], limit=20)}.")
+        return label_column
+    for column in columns:
+        if str(column).strip().lower() in LABEL_COLUMN_NAMES:
+            return column
+    return columns[-1]
+
+
+def _read_csv_frame(source) -> tuple[pd.DataFrame, str]:
+    readable, name = _open_source(source, "uploaded CSV")
+    try:
+        frame = pd.read_csv(readable)
+    except pd.errors.EmptyDataError:
+        raise InputError(f"File {name!r} is empty: upload a CSV with a header row and "
+                         "data rows.") from None
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
+        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise InputError(f"Could not read {name!r} as CSV ({first_line}).") from None
+    if frame.shape[0] == 0:
+        raise InputError(f"File {name!r} has no data rows: add at least two points below "
+                         "the header.")
+    return frame, name
+
+
+def load_csv(source, label_column=None) -> Dataset:
+    """Dataset from a CSV of numeric feature columns and one two-valued label column.
+
+    Parameters
+    ----------
+    source : str, Path, bytes or binary/text file-like (e.g. Streamlit's UploadedFile)
+    label_column : column name, optional
+        Default: a column named "y" or "label" (case-insensitive), else the last column.
+    """
+    frame, name = _read_csv_frame(source)
+    label = _pick_label_column(list(frame.columns), label_column)
+    what = f"label column {str(label)!r}"
+    labels = frame[label].to_numpy()
+    y = map_labels(labels, label_mapping(labels, what), what)
+    features = frame.drop(columns=[label])
+    if features.shape[1] == 0:
+        raise InputError(f"File {name!r} has no feature columns: add numeric columns "
+                         f"besides {what}.")
+    for column in features.columns:
+        if not pd.api.types.is_numeric_dtype(features[column]):
+            example = features[column].dropna().iloc[0] if features[column].notna().any() else ""
+            raise InputError(f"Feature column {str(column)!r} is not numeric (e.g. {example!r}): "
+                             "features must be numbers.")
+    X = features.to_numpy(dtype=np.float64, na_value=np.nan)
+    return make_dataset(X, y, name=name)
+
+
+def _read_npz_arrays(source) -> tuple[dict, str]:
+    readable, name = _open_source(source, "uploaded npz")
+    try:
+        archive = np.load(readable, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):  # a single .npy array
+            raise InputError(f"File {name!r} is not an .npz archive: save it with np.savez.")
+        with archive:
+            return {key: archive[key] for key in NPZ_KEYS if key in archive.files}, name
+    except InputError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError) as err:
+        raise InputError(f"Could not read {name!r} as .npz ({type(err).__name__}): "
+                         "save the arrays with np.savez(file, X=..., y=...).") from None
+
+
+def load_npz(source) -> Dataset:
+    """Dataset from an .npz with arrays X (n, d), y (n,) and optionally X_test, y_test.
+
+    Labels are mapped like CSV labels (two distinct values; -1/+1 stay as they are);
+    y_test uses the training mapping.
+    """
+    arrays, name = _read_npz_arrays(source)
+    for key in ("X", "y"):
+        if key not in arrays:
+            raise InputError(f"File {name!r} is missing array {key!r}: it needs X and y "
+                             "(and optionally X_test, y_test).")
+    if ("X_test" in arrays) != ("y_test" in arrays):
+        raise InputError(f"File {name!r} has only one of X_test, y_test: include both or neither.")
+    for key in ("y", "y_test"):
+        if key in arrays and arrays[key].ndim != 1:
+            raise InputError(f"Array {key!r} must be 1-D, got shape {arrays[key].shape}.")
+    mapping = label_mapping(arrays["y"], "array 'y'")
+    y = map_labels(arrays["y"], mapping, "array 'y'")
+    y_test = None
+    if "y_test" in arrays:
+        y_test = map_labels(arrays["y_test"], mapping, "array 'y_test'")
+    return make_dataset(arrays["X"], y, arrays.get("X_test"), y_test, name=name)
+
+
+def load_file(path_or_upload, name: str | None = None) -> Dataset:
+    """load_csv or load_npz by the suffix of `name` (default: the path or the upload's .name)."""
+    if name is None:
+        if isinstance(path_or_upload, (str, Path)):
+            name = str(path_or_upload)
+        else:
+            name = getattr(path_or_upload, "name", None) or ""
+    suffix = Path(name).suffix.lower()
+    loaders = {".csv": load_csv, ".npz": load_npz}
+    if suffix in loaders:
+        return replace(loaders[suffix](path_or_upload), name=Path(name).name)
+    shown = Path(name).name or "the upload"
+    raise InputError(f"Unsupported file type {suffix or '(no suffix)'!r} for {shown}: "
+                     "use .csv or .npz.")

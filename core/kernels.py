@@ -1,0 +1,190 @@
+"""Numba kernels for the models and gradient-descent training (DESIGN 3.1-3.2).
+
+Both models share one parametrisation: W (m x d) with fixed output weights v (m,).
+The linear model is the case m = 1, v = [1], identity activation, so every kernel takes
+an ``is_relu`` flag instead of being written twice.
+
+Training runs all steps inside Numba. Two paths compute the same iterates:
+
+* Gram path (n < d): W_t = W_0 + A_t X, pre-activations Zt = W Xᵀ = Z0t + A_t K with
+  K = X Xᵀ, so a step costs O(n² m) whatever d is.
+* Primal path (n >= d): Zt = W Xᵀ recomputed from W; A is tracked as well (O(n m) a
+  step) so that every trained model also has its Gram representation.
+
+Kernels are pure: contiguous float64 in, no validation, no exceptions, no randomness.
+All jit options are set by ``kernel`` below (one option set, one ``def`` each).
+"""
+import numpy as np
+from numba import njit
+
+kernel = njit(cache=True, nogil=True)
+
+LOSS_EXP = 0
+LOSS_LOGISTIC = 1
+FLUSH_BELOW = 1e-250          # loss weights below this are flushed to 0 (denormals are slow)
+LOG_FLUSH = np.log(FLUSH_BELOW)
+
+
+@kernel
+def model_outputs(Zt, v, is_relu, out):
+    """N_i = sum_j v_j sigma(Zt_ji), sigma = ReLU or identity; writes ``out``.
+
+    Parameters
+    ----------
+    Zt : ndarray of shape (m, n), float64, C-contiguous; pre-activations <w_j, x_i>
+    v : ndarray of shape (m,), float64
+    is_relu : bool
+    out : ndarray of shape (n,), float64, overwritten
+    """
+    m, n = Zt.shape
+    out[:] = 0.0
+    for j in range(m):
+        for i in range(n):
+            z = Zt[j, i]
+            if is_relu and z <= 0.0:
+                continue
+            out[i] += v[j] * z
+
+
+@kernel
+def log_loss_terms(q, loss_code, out):
+    """log l(q_i): -q for exp, log(log(1 + e^{-q})) for logistic, stable for any q."""
+    for i in range(q.shape[0]):
+        qi = q[i]
+        if loss_code == LOSS_EXP:
+            out[i] = -qi
+        elif qi > 30.0:
+            out[i] = -qi + np.log1p(-0.5 * np.exp(-qi))
+        elif qi < -30.0:
+            out[i] = np.log(-qi + np.log1p(np.exp(qi)))
+        else:
+            out[i] = np.log(np.log1p(np.exp(-qi)))
+
+
+@kernel
+def log_loss_slopes(q, loss_code, out):
+    """log |l'(q_i)|: -q for exp, -softplus(q) = -log(1 + e^{q}) for logistic."""
+    for i in range(q.shape[0]):
+        qi = q[i]
+        if loss_code == LOSS_EXP:
+            out[i] = -qi
+        else:
+            out[i] = -(max(qi, 0.0) + np.log1p(np.exp(-abs(qi))))
+
+
+@kernel
+def log_sum_exp(a):
+    """log sum_i e^{a_i}, shifted by the max so it never overflows."""
+    top = a.max()
+    total = 0.0
+    for i in range(a.shape[0]):
+        total += np.exp(a[i] - top)
+    return top + np.log(total)
+
+
+@kernel
+def step_weights(q, loss_code, normalized, g):
+    """g_i = |l'(q_i)| / sum_k l(q_k) (normalized GD) or |l'(q_i)| / n (plain GD).
+
+    The GD step on L = (1/n) sum_i l(q_i) is then theta += lr * sum_i g_i y_i dN(x_i).
+    Computed in the log domain so it neither overflows nor divides 0 by 0; weights
+    below ``FLUSH_BELOW`` are set to 0. Returns log L.
+    """
+    n = q.shape[0]
+    log_terms = np.empty(n)
+    log_loss_terms(q, loss_code, log_terms)
+    log_total = log_sum_exp(log_terms)
+    log_slopes = np.empty(n)
+    log_loss_slopes(q, loss_code, log_slopes)
+    denom = log_total if normalized else np.log(n)
+    for i in range(n):
+        e = log_slopes[i] - denom
+        g[i] = np.exp(e) if e > LOG_FLUSH else 0.0
+    return log_total - np.log(n)
+
+
+@kernel
+def step_coefficients(Zt, y, v, is_relu, loss_code, normalized, lr, C):
+    """C_ji = lr g_i y_i v_j sigma'(Zt_ji), the GD step in coefficient form: W += C X.
+
+    sigma'(0) := 0 (DESIGN 3.1). Returns (log L, min_i q_i) at the current iterate.
+    """
+    m, n = Zt.shape
+    out = np.empty(n)
+    model_outputs(Zt, v, is_relu, out)
+    q = y * out
+    g = np.empty(n)
+    log_loss = step_weights(q, loss_code, normalized, g)
+    for j in range(m):
+        for i in range(n):
+            active = (not is_relu) or Zt[j, i] > 0.0
+            C[j, i] = lr * g[i] * y[i] * v[j] if active else 0.0
+    return log_loss, q.min()
+
+
+@kernel
+def record_state(t, rec_steps, ptr, log_loss, min_margin, sq_norm, A, hist, snaps):
+    """Write row ``ptr`` of hist = [step, log L, min q, ||W||] (and A to snaps) if t is due."""
+    if ptr >= rec_steps.shape[0] or rec_steps[ptr] != t:
+        return ptr
+    hist[ptr, 0] = t
+    hist[ptr, 1] = log_loss
+    hist[ptr, 2] = min_margin
+    hist[ptr, 3] = np.sqrt(max(sq_norm, 0.0))
+    if snaps.shape[0] > ptr:
+        snaps[ptr] = A
+    return ptr + 1
+
+
+@kernel
+def train_gd_gram(K, Z0t, w0_sq, y, v, is_relu, loss_code, normalized, lr, A,
+                  t0, n_steps, rec_steps, ptr, hist, snaps):
+    """A <- A + C(Z0t + A K) for n_steps GD steps in Gram space; returns the next ptr.
+
+    Parameters
+    ----------
+    K : ndarray (n, n), Gram matrix X Xᵀ
+    Z0t : ndarray (m, n), W_0 Xᵀ;  w0_sq : float, ||W_0||²
+    A : ndarray (m, n), coefficients of W = W_0 + A X, updated in place
+    t0, n_steps : global index of the first step, number of steps
+    rec_steps : int64 array, steps to record (state *before* that step; t0 + n_steps too)
+    hist : (n_rec, 4) float64; snaps : (n_rec or 0, m, n) float64
+    """
+    m, n = A.shape
+    C = np.empty((m, n))
+    for t in range(t0, t0 + n_steps + 1):
+        Zt = Z0t + np.dot(A, K)
+        if t == t0 + n_steps and (ptr >= rec_steps.shape[0] or rec_steps[ptr] != t):
+            break
+        log_loss, min_margin = step_coefficients(Zt, y, v, is_relu, loss_code,
+                                                 normalized, lr, C)
+        sq_norm = w0_sq + np.sum(A * (Z0t + Zt))
+        ptr = record_state(t, rec_steps, ptr, log_loss, min_margin, sq_norm, A, hist, snaps)
+        if t == t0 + n_steps:
+            break
+        A += C
+    return ptr
+
+
+@kernel
+def train_gd_primal(X, XT, W, y, v, is_relu, loss_code, normalized, lr, A,
+                    t0, n_steps, rec_steps, ptr, hist, snaps):
+    """W <- W + C(W Xᵀ) X and A <- A + C for n_steps GD steps; returns the next ptr.
+
+    Same iterates as ``train_gd_gram`` at O(n d m) a step; XT is X transposed, contiguous.
+    """
+    m, n = A.shape
+    C = np.empty((m, n))
+    for t in range(t0, t0 + n_steps + 1):
+        Zt = np.dot(W, XT)
+        if t == t0 + n_steps and (ptr >= rec_steps.shape[0] or rec_steps[ptr] != t):
+            break
+        log_loss, min_margin = step_coefficients(Zt, y, v, is_relu, loss_code,
+                                                 normalized, lr, C)
+        ptr = record_state(t, rec_steps, ptr, log_loss, min_margin, np.sum(W * W),
+                           A, hist, snaps)
+        if t == t0 + n_steps:
+            break
+        A += C
+        W += np.dot(C, X)
+    return ptr

@@ -1,0 +1,135 @@
+"""KKT certificates: dual recovery and (eps, delta, tau) of a model on a point set.
+
+DESIGN 3.3-3.5. A model W is certified on a set R by finding lam >= 0 (and, for the
+ReLU net, mu_ji in [0, lam_i] on kink pairs |cos(w_j, x_i)| <= kappa) minimising the
+stationarity residual ||W - sum_i y_i (lam_i a_ji + mu_ji) v_j x_i||, all in Gram space.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.kkt_kernels import NNLS_CONVERGED, NNLS_MAX_SWEEPS, clarke_system, nnls_gram
+from core.models import norm, outputs_from_preacts, preacts, rescale_to_unit_margin, row_norms
+
+SUPPORT_RATIO = 1e-6       # support vector: lam_i > 1e-6 max lam (DESIGN 3.4)
+NNLS_TOL = 1e-10
+NNLS_WORK = 2e9            # coordinate-descent budget, in multiply-adds
+DEFAULT_KINK_TOL = 0.03
+
+
+@dataclass(frozen=True, eq=False)
+class Certificate:
+    """How close ``model`` is to a KKT point of the max-margin problem on ``index``.
+
+    Per-point arrays have length n (all training points); lam is 0 outside ``index``.
+    """
+
+    model: object              # the GramModel evaluated (rescaled when asked)
+    index: np.ndarray          # the point set R, sorted
+    rescale_factor: float      # min margin on R that was divided out (1.0 if not rescaled)
+    margins: np.ndarray        # (n,) q_i of ``model``
+    lam: np.ndarray            # (n,) dual variables
+    support: np.ndarray        # (n,) bool, lam_i > 1e-6 max lam
+    eps: float                 # ||stationarity residual||
+    eps_rel: float             # eps / ||W||
+    delta: float               # max(0, max_R lam_i (q_i - 1))
+    tau: float                 # max(0, 1 - min_R q_i)
+    kink: np.ndarray           # (m, n) bool, pairs in the kink band (on R)
+    active: np.ndarray         # (m, n) bool, sigma' = 1 pairs (on R, outside the band)
+    mu: np.ndarray             # (m, n) Clarke multipliers on kink pairs
+    residual_per_neuron: np.ndarray   # (m,) ||w_j - sum_i ...||
+    n_mu_violations: int       # kink pairs with mu_ji > lam_i (the bound not enforced)
+    kink_tol: float
+    status: int                # NNLS_* code of the solver
+    sweeps: int
+
+    @property
+    def n_support(self):
+        return int(self.support.sum())
+
+    @property
+    def n_kink_pairs(self):
+        return int(self.kink.sum())
+
+    @property
+    def converged(self):
+        return self.status == NNLS_CONVERGED
+
+    def kink_pairs_per_point(self):
+        """Number of neurons j with (j, i) in the kink band, for every point i."""
+        return self.kink.sum(axis=0)
+
+
+def certify(ctx, model, index=None, *, rescale=True, kink_tol=DEFAULT_KINK_TOL,
+            active_tol=None, tol=NNLS_TOL):
+    """(eps, delta, tau) of W on R: min over lam >= 0 of ||W - sum_R lam_i y_i dN(W; x_i)||.
+
+    Parameters
+    ----------
+    ctx : GramContext
+    model : GramModel
+    index : array of point indices R, or None for all points
+    rescale : bool; divide W by min_R q_i first (raises InputError if that is <= 0)
+    kink_tol : float, kappa; pairs with |cos(w_j, x_i)| <= kappa may use sigma' in [0, 1]
+    active_tol : float or None, alpha; only points with q_i <= 1 + alpha carry lam > 0
+    tol : float, relative KKT tolerance of the NNLS solver
+
+    Returns
+    -------
+    Certificate
+    """
+    n, m = ctx.n_samples, ctx.width
+    index = np.arange(n) if index is None else np.sort(np.asarray(index, dtype=np.int64))
+    factor = 1.0
+    if rescale:
+        model, factor = rescale_to_unit_margin(ctx, model, index)
+    Zt = preacts(ctx, model)
+    q = ctx.y * outputs_from_preacts(ctx, Zt)
+    in_R = np.zeros(n, dtype=bool)
+    in_R[index] = True
+    kink = np.zeros((m, n), dtype=bool)
+    if ctx.is_relu:
+        bound = kink_tol * np.outer(row_norms(ctx, model, Zt), np.sqrt(np.diag(ctx.K)))
+        kink = (np.abs(Zt) <= bound) & in_R[None, :]
+    active = (~kink & in_R[None, :]) & ((Zt > 0) if ctx.is_relu else True)
+    lam_ok = in_R.copy()
+    if active_tol is not None:
+        lam_ok &= q <= 1.0 + active_tol
+    G, h, lam_index, pair_j, pair_i = clarke_system(
+        Zt, ctx.K, ctx.y, ctx.v, ctx.is_relu, kink, lam_ok)
+    max_sweeps = int(np.clip(NNLS_WORK / max(h.shape[0], 1) ** 2, 50, 20000))
+    x, status, sweeps, _ = nnls_gram(G, h, tol, max_sweeps)
+    lam = np.zeros(n)
+    lam[lam_index] = x[:lam_index.shape[0]]
+    mu = np.zeros((m, n))
+    mu[pair_j, pair_i] = x[lam_index.shape[0]:]
+    coef = ctx.v[:, None] * ctx.y[None, :] * (lam[None, :] * active + mu)
+    residual = _residual_row_sq(ctx, model, coef)
+    eps = float(np.sqrt(max(residual.sum(), 0.0)))
+    q_R, lam_R = q[index], lam[index]
+    lam_max = lam.max() if n else 0.0
+    return Certificate(
+        model=model, index=index, rescale_factor=float(factor), margins=q, lam=lam,
+        support=lam > SUPPORT_RATIO * lam_max if lam_max > 0 else np.zeros(n, bool),
+        eps=eps, eps_rel=eps / max(norm(ctx, model), 1e-300),
+        delta=float(max(0.0, np.max(lam_R * (q_R - 1.0)))),
+        tau=float(max(0.0, 1.0 - q_R.min())),
+        kink=kink, active=np.asarray(active, dtype=bool), mu=mu,
+        residual_per_neuron=np.sqrt(np.maximum(residual, 0.0)),
+        n_mu_violations=int(np.sum(mu > lam[None, :] * (1 + 1e-6) + 1e-12 * lam_max)),
+        kink_tol=float(kink_tol), status=int(status), sweeps=int(sweeps))
+
+
+def _residual_row_sq(ctx, model, coef):
+    """||r_j||² for r_j = s0 w0_j + (A - coef)_j X, from the Gram form (no cancellation).
+
+    ||r_j||² = s0² ||w0_j||² + 2 s0 <B_j, Z0t_j> + B_j K B_jᵀ with B = A - coef.
+    """
+    B = model.A - coef
+    s0 = model.s0
+    return (s0 ** 2 * ctx.w0_row_sq + 2 * s0 * np.sum(B * ctx.Z0t, axis=1)
+            + np.sum(B * (B @ ctx.K), axis=1))
+
+
+STATUS_TEXT = {NNLS_CONVERGED: "converged",
+               NNLS_MAX_SWEEPS: "not converged (iteration budget); eps is an upper bound"}

@@ -1,0 +1,115 @@
+"""Gradient-descent training with progress (DESIGN 3.2).
+
+``train`` runs plain or normalized GD on L = (1/n) sum_i l(q_i) from W_0, in Gram space
+when n < d and in primal space otherwise, in chunks of steps entirely inside Numba,
+calling ``progress(done, total)`` between chunks.
+"""
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.errors import InputError
+from core.kernels import LOSS_EXP, LOSS_LOGISTIC, train_gd_gram, train_gd_primal
+from core.models import GramModel
+
+LOSS_CODES = {"exp": LOSS_EXP, "logistic": LOSS_LOGISTIC}
+PATHS = ("auto", "gram", "primal")
+N_RECORDS = 50                      # history rows per run (plus the final state)
+MAX_SNAPSHOT_FLOATS = 5_000_000     # keep A snapshots (for eps over steps) below 40 MB
+
+
+@dataclass(frozen=True, eq=False)
+class TrainHistory:
+    """State every ``record_every`` steps: before step t, and after the last step."""
+
+    steps: np.ndarray        # (r,) int
+    log_loss: np.ndarray     # (r,) log L (L itself underflows under normalized GD)
+    min_margin: np.ndarray   # (r,) min_i q_i
+    param_norm: np.ndarray   # (r,) ||W||_F
+    snapshots: np.ndarray | None   # (r, m, n) coefficients A at those steps, or None
+
+    @property
+    def normalized_margin(self):
+        """min_i q_i / ||W|| (the models are 1-homogeneous)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.param_norm > 0, self.min_margin / self.param_norm, 0.0)
+
+
+@dataclass(frozen=True, eq=False)
+class TrainedModel:
+    """The result of ``train``: W = W_0 + A X, its history, the path used and wall time."""
+
+    params: GramModel
+    history: TrainHistory
+    path: str
+    seconds: float
+
+    @property
+    def final_loss(self):
+        return float(np.exp(self.history.log_loss[-1]))
+
+
+def record_schedule(steps, record_every=None):
+    """Steps 0, r, 2r, ... and ``steps`` itself, r = record_every or steps / 50."""
+    r = max(1, steps // N_RECORDS) if record_every is None else int(record_every)
+    return np.unique(np.append(np.arange(0, steps, r), steps)).astype(np.int64)
+
+
+def train(ctx, *, loss="exp", optimizer="normalized", lr=8.0, steps=500, path="auto",
+          record_every=None, progress=None, chunks=20):
+    """W_{t+1} = W_t - eta_t grad L(W_t), eta_t = lr / L(W_t) (normalized) or lr (plain).
+
+    Parameters
+    ----------
+    ctx : GramContext; data, W_0 and v
+    loss : {"exp", "logistic"};  optimizer : {"normalized", "plain"}
+    lr : float > 0;  steps : int >= 1
+    path : {"auto", "gram", "primal"}; auto is Gram space when n < d
+    record_every : int or None (steps / 50)
+    progress : callable(done, total) or None, called between chunks
+    chunks : int, number of kernel calls the steps are split into
+
+    Returns
+    -------
+    TrainedModel
+    """
+    if loss not in LOSS_CODES:
+        raise InputError(f"loss must be exp or logistic, not {loss!r}.")
+    if optimizer not in ("normalized", "plain"):
+        raise InputError(f"optimizer must be normalized or plain, not {optimizer!r}.")
+    if not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
+        raise InputError(f"lr must be a positive finite number, not {lr!r}.")
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise InputError(f"steps must be an integer >= 1, not {steps!r}.")
+    if path not in PATHS:
+        raise InputError(f"path must be one of {', '.join(PATHS)}, not {path!r}.")
+    n, d = ctx.X.shape
+    m = ctx.width
+    use_gram = (n < d) if path == "auto" else path == "gram"
+    rec_steps = record_schedule(int(steps), record_every)
+    hist = np.zeros((rec_steps.shape[0], 4))
+    keep = rec_steps.shape[0] * m * n <= MAX_SNAPSHOT_FLOATS
+    snaps = np.zeros((rec_steps.shape[0] if keep else 0, m, n))
+    A = np.zeros((m, n))
+    args = (ctx.y, ctx.v, ctx.is_relu, LOSS_CODES[loss], optimizer == "normalized", float(lr), A)
+    if not use_gram:
+        W, XT = ctx.W0.copy(), np.ascontiguousarray(ctx.X.T)
+    start, ptr, done = time.perf_counter(), 0, 0
+    bounds = np.unique(np.linspace(0, steps, min(chunks, steps) + 1).astype(int))
+    for t0, t1 in zip(bounds[:-1], bounds[1:]):
+        if use_gram:
+            ptr = train_gd_gram(ctx.K, ctx.Z0t, float(ctx.w0_row_sq.sum()), *args,
+                                int(t0), int(t1 - t0), rec_steps, ptr, hist, snaps)
+        else:
+            ptr = train_gd_primal(ctx.X, XT, W, *args, int(t0), int(t1 - t0),
+                                  rec_steps, ptr, hist, snaps)
+        done = int(t1)
+        if progress is not None:
+            progress(done, int(steps))
+    history = TrainHistory(steps=hist[:, 0].astype(np.int64), log_loss=hist[:, 1],
+                           min_margin=hist[:, 2], param_norm=hist[:, 3],
+                           snapshots=snaps if keep else None)
+    return TrainedModel(params=GramModel(1.0, A), history=history,
+                        path="gram" if use_gram else "primal",
+                        seconds=time.perf_counter() - start)
