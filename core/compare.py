@@ -14,8 +14,8 @@ import pandas as pd
 from core.data import Dataset, generate, regime_gauge_from_gram
 from core.io import load_file
 from core.kkt import certify
-from core.models import (GramContext, build_context, cosine, init_weights, margins,
-                         output_weights, rescale_to_unit_margin, test_accuracy,
+from core.models import (GramContext, GramModel, build_context, cosine, init_weights,
+                         output_weights, test_accuracy,
                          test_predictions)
 from core.train import TrainedModel, train
 from core.unlearn import (check_forget, exact_svm, ga_step, retained_index,
@@ -189,3 +189,23 @@ def scale_curve(prepared, forget, scales, retrained=None):
                          delta=cert.delta, tau=cert.tau,
                          cosine_to_retrain=res.cosine_to_retrain))
     return pd.DataFrame(rows)
+
+
+def training_curves(prepared, max_certificates=12):
+    """Per recorded step: log L, min margin, normalized margin, and eps_rel of the model
+    certified on S (at up to ``max_certificates`` snapshots; NaN before it separates)."""
+    trained = prepared.trained
+    if trained is None:
+        return pd.DataFrame(columns=["step", "log_loss", "min_margin", "normalized_margin",
+                                     "eps_rel"])
+    h, sc = trained.history, prepared.scenario
+    eps = np.full(h.steps.shape[0], np.nan)
+    if h.snapshots is not None:
+        rows = np.unique(np.linspace(0, h.steps.shape[0] - 1, max_certificates).astype(int))
+        for r in rows:
+            if h.min_margin[r] > 0:
+                cert = certify(prepared.ctx, GramModel(1.0, h.snapshots[r]),
+                               kink_tol=sc.kink_tol, active_tol=sc.active_tol)
+                eps[r] = cert.eps_rel
+    return pd.DataFrame({"step": h.steps, "log_loss": h.log_loss, "min_margin": h.min_margin,
+                         "normalized_margin": h.normalized_margin, "eps_rel": eps})
