@@ -27,20 +27,12 @@ def kkt_violation(x, grad):
 
 @kernel
 def cholesky_solve(G, rhs):
-    """x solving G x = rhs by Cholesky; returns (x, ok), ok False if G is not PD."""
+    """x solving G x = rhs by Cholesky (LAPACK); returns (x, ok), ok False if G is not PD."""
     p = G.shape[0]
-    L = np.zeros((p, p))
-    for i in range(p):
-        for j in range(i + 1):
-            s = G[i, j]
-            for k in range(j):
-                s -= L[i, k] * L[j, k]
-            if i == j:
-                if s <= 1e-13 * max(G[i, i], 1e-300):
-                    return np.zeros(p), False
-                L[i, i] = np.sqrt(s)
-            else:
-                L[i, j] = s / L[j, j]
+    try:
+        L = np.linalg.cholesky(G)
+    except Exception:  # not positive definite: the caller keeps its iterate
+        return np.zeros(p), False
     z = np.empty(p)
     for i in range(p):
         s = rhs[i]
