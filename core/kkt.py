@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.kkt_kernels import NNLS_CONVERGED, NNLS_MAX_SWEEPS, clarke_system, nnls_gram
+from core.kkt_kernels import NNLS_CONVERGED, NNLS_MAX_SWEEPS, clarke_system, nnls_blocks
 from core.models import norm, outputs_from_preacts, preacts, rescale_to_unit_margin, row_norms
 
 SUPPORT_RATIO = 1e-6       # support vector: lam_i > 1e-6 max lam (DESIGN 3.4)
@@ -95,10 +95,11 @@ def certify(ctx, model, index=None, *, rescale=True, kink_tol=DEFAULT_KINK_TOL,
     lam_ok = in_R.copy()
     if active_tol is not None:
         lam_ok &= q <= 1.0 + active_tol
-    G, h, lam_index, pair_j, pair_i = clarke_system(
+    D, C, B_flat, B_off, block_start, h, lam_index, pair_j, pair_i = clarke_system(
         Zt, ctx.K, ctx.y, ctx.v, ctx.is_relu, kink, lam_ok)
-    max_sweeps = int(np.clip(NNLS_WORK / max(h.shape[0], 1) ** 2, 50, 20000))
-    x, status, sweeps, _ = nnls_gram(G, h, tol, max_sweeps)
+    work = D.size + 2 * C.size + B_flat.size           # multiply-adds of one sweep
+    max_sweeps = int(np.clip(NNLS_WORK / max(work, 1), 50, 20000))
+    x, status, sweeps, _ = nnls_blocks(D, C, B_flat, B_off, block_start, h, tol, max_sweeps)
     lam = np.zeros(n)
     lam[lam_index] = x[:lam_index.shape[0]]
     mu = np.zeros((m, n))
