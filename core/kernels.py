@@ -104,29 +104,43 @@ def step_weights(q, loss_code, normalized, g):
 
 
 @kernel
-def step_coefficients(Zt, y, v, is_relu, loss_code, normalized, lr, C):
-    """C_ji = lr g_i y_i v_j sigma'(Zt_ji), the GD step in coefficient form: W += C X.
+def margins_and_weights(Zt, y, v, is_relu, loss_code, normalized, g):
+    """q_i = y_i N_i from pre-activations, then the step weights g (``step_weights``).
 
-    sigma'(0) := 0 (DESIGN 3.1). Returns (log L, min_i q_i) at the current iterate.
+    Returns (log L, min_i q_i) at the current iterate.
     """
-    m, n = Zt.shape
-    out = np.empty(n)
+    out = np.empty(Zt.shape[1])
     model_outputs(Zt, v, is_relu, out)
     q = y * out
-    g = np.empty(n)
-    log_loss = step_weights(q, loss_code, normalized, g)
-    for j in range(m):
-        for i in range(n):
-            active = (not is_relu) or Zt[j, i] > 0.0
-            C[j, i] = lr * g[i] * y[i] * v[j] if active else 0.0
-    return log_loss, q.min()
+    return step_weights(q, loss_code, normalized, g), q.min()
 
 
 @kernel
-def record_state(t, rec_steps, ptr, log_loss, min_margin, sq_norm, A, hist, snaps):
-    """Write row ``ptr`` of hist = [step, log L, min q, ||W||] (and A to snaps) if t is due."""
-    if ptr >= rec_steps.shape[0] or rec_steps[ptr] != t:
-        return ptr
+def add_step(Zt, y, v, is_relu, lr, g, A, C):
+    """A += C with C_ji = lr g_i y_i v_j sigma'(Zt_ji), the GD step W += C X.
+
+    sigma'(0) := 0 (DESIGN 3.1). C is written too when it has A's shape (primal path).
+    """
+    m, n = Zt.shape
+    keep = C.shape[0] == m
+    for j in range(m):
+        for i in range(n):
+            active = (not is_relu) or Zt[j, i] > 0.0
+            c = lr * g[i] * y[i] * v[j] if active else 0.0
+            A[j, i] += c
+            if keep:
+                C[j, i] = c
+
+
+@kernel
+def record_due(t, rec_steps, ptr):
+    """True when step t is the next one to record."""
+    return ptr < rec_steps.shape[0] and rec_steps[ptr] == t
+
+
+@kernel
+def record_state(ptr, t, log_loss, min_margin, sq_norm, A, hist, snaps):
+    """Write row ``ptr`` of hist = [step, log L, min q, ||W||] (and A to snaps)."""
     hist[ptr, 0] = t
     hist[ptr, 1] = log_loss
     hist[ptr, 2] = min_margin
@@ -151,18 +165,23 @@ def train_gd_gram(K, Z0t, w0_sq, y, v, is_relu, loss_code, normalized, lr, A,
     hist : (n_rec, 4) float64; snaps : (n_rec or 0, m, n) float64
     """
     m, n = A.shape
-    C = np.empty((m, n))
+    no_C = np.empty((0, 0))
+    Zt = np.empty((m, n))
+    g = np.empty(n)
     for t in range(t0, t0 + n_steps + 1):
-        Zt = Z0t + np.dot(A, K)
-        if t == t0 + n_steps and (ptr >= rec_steps.shape[0] or rec_steps[ptr] != t):
+        due = record_due(t, rec_steps, ptr)
+        if t == t0 + n_steps and not due:
             break
-        log_loss, min_margin = step_coefficients(Zt, y, v, is_relu, loss_code,
-                                                 normalized, lr, C)
-        sq_norm = w0_sq + np.sum(A * (Z0t + Zt))
-        ptr = record_state(t, rec_steps, ptr, log_loss, min_margin, sq_norm, A, hist, snaps)
+        np.dot(A, K, Zt)
+        Zt += Z0t
+        log_loss, min_margin = margins_and_weights(Zt, y, v, is_relu, loss_code,
+                                                   normalized, g)
+        if due:   # ||W||² = ||W0||² + <A, Z0t + Zt>, only when recorded
+            ptr = record_state(ptr, t, log_loss, min_margin,
+                               w0_sq + np.sum(A * (Z0t + Zt)), A, hist, snaps)
         if t == t0 + n_steps:
             break
-        A += C
+        add_step(Zt, y, v, is_relu, lr, g, A, no_C)
     return ptr
 
 
@@ -175,16 +194,21 @@ def train_gd_primal(X, XT, W, y, v, is_relu, loss_code, normalized, lr, A,
     """
     m, n = A.shape
     C = np.empty((m, n))
+    Zt = np.empty((m, n))
+    g = np.empty(n)
+    dW = np.empty(W.shape)
     for t in range(t0, t0 + n_steps + 1):
-        Zt = np.dot(W, XT)
-        if t == t0 + n_steps and (ptr >= rec_steps.shape[0] or rec_steps[ptr] != t):
+        due = record_due(t, rec_steps, ptr)
+        if t == t0 + n_steps and not due:
             break
-        log_loss, min_margin = step_coefficients(Zt, y, v, is_relu, loss_code,
-                                                 normalized, lr, C)
-        ptr = record_state(t, rec_steps, ptr, log_loss, min_margin, np.sum(W * W),
-                           A, hist, snaps)
+        np.dot(W, XT, Zt)
+        log_loss, min_margin = margins_and_weights(Zt, y, v, is_relu, loss_code,
+                                                   normalized, g)
+        if due:
+            ptr = record_state(ptr, t, log_loss, min_margin, np.sum(W * W), A, hist, snaps)
         if t == t0 + n_steps:
             break
-        A += C
-        W += np.dot(C, X)
+        add_step(Zt, y, v, is_relu, lr, g, A, C)
+        np.dot(C, X, dW)
+        W += dW
     return ptr
