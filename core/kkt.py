@@ -15,6 +15,7 @@ SUPPORT_RATIO = 1e-6       # support vector: lam_i > 1e-6 max lam (DESIGN 3.4)
 NNLS_TOL = 1e-10
 NNLS_WORK = 2e9            # coordinate-descent budget, in multiply-adds
 DEFAULT_KINK_TOL = 0.03
+MARGIN_ROUNDING = 1e-9     # slack on q_i <= 1 + active_tol for rescaling round-off
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,12 +95,13 @@ def certify(ctx, model, index=None, *, rescale=True, kink_tol=DEFAULT_KINK_TOL,
     active = (~kink & in_R[None, :]) & ((Zt > 0) if ctx.is_relu else True)
     lam_ok = in_R.copy()
     if active_tol is not None:
-        lam_ok &= q <= 1.0 + active_tol
+        lam_ok &= q <= 1.0 + active_tol + MARGIN_ROUNDING   # min margin is 1 +- ulps
     D, C, B_flat, B_off, block_start, h, lam_index, pair_j, pair_i = clarke_system(
         Zt, ctx.K, ctx.y, ctx.v, ctx.is_relu, kink, lam_ok)
     work = D.size + 2 * C.size + B_flat.size           # multiply-adds of one sweep
     max_sweeps = int(np.clip(NNLS_WORK / max(work, 1), 50, 20000))
-    x, status, sweeps, _ = nnls_blocks(D, C, B_flat, B_off, block_start, h, tol, max_sweeps)
+    x, status, sweeps, _ = nnls_blocks(D, C, B_flat, B_off, block_start, h, tol,
+                                       max_sweeps, False)
     lam = np.zeros(n)
     lam[lam_index] = x[:lam_index.shape[0]]
     mu = np.zeros((m, n))
@@ -122,12 +124,18 @@ def certify(ctx, model, index=None, *, rescale=True, kink_tol=DEFAULT_KINK_TOL,
 
 
 def _residual_row_sq(ctx, model, coef):
-    """||r_j||² for r_j = s0 w0_j + (A - coef)_j X, from the Gram form (no cancellation).
+    """||r_j||² for r_j = s0 w0_j + (A - coef)_j X.
 
-    ||r_j||² = s0² ||w0_j||² + 2 s0 <B_j, Z0t_j> + B_j K B_jᵀ with B = A - coef.
+    In Gram form ||r_j||² = s0² ||w0_j||² + 2 s0 <B_j, Z0t_j> + B_j K B_jᵀ, B = A - coef,
+    which is exact while K has full rank (n < d). When n >= d, B may be large along the
+    null space of K and that form loses half its digits, so r is formed explicitly
+    (O(m n d), cheap there since d <= n).
     """
     B = model.A - coef
     s0 = model.s0
+    if ctx.X.shape[0] >= ctx.X.shape[1]:
+        R = s0 * ctx.W0 + B @ ctx.X
+        return np.einsum("jk,jk->j", R, R)
     return (s0 ** 2 * ctx.w0_row_sq + 2 * s0 * np.sum(B * ctx.Z0t, axis=1)
             + np.sum(B * (B @ ctx.K), axis=1))
 

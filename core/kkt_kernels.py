@@ -18,8 +18,9 @@ kernel = njit(cache=True, nogil=True)
 
 NNLS_CONVERGED = 0      # projected-gradient KKT conditions hold to tol
 NNLS_MAX_SWEEPS = 1     # stopped at max_sweeps; x is feasible but not optimal to tol
-NNLS_UNBOUNDED = 2      # x grew without bound: the objective is unbounded below
+NNLS_UNBOUNDED = 2      # x runs along a ray where the objective falls without bound
 POLISH_EVERY = 10       # coordinate sweeps between attempts at an exact solve
+UNBOUNDED_RATIO = 1e4   # ray test: 1-D minimiser along x/|x| beyond 1e4 |x|
 
 
 @kernel
@@ -147,7 +148,21 @@ def polish_on_support(D, C, B_flat, B_off, block_start, h, x, tol_abs):
 
 
 @kernel
-def nnls_blocks(D, C, B_flat, B_off, block_start, h, tol, max_sweeps):
+def runs_to_infinity(x, grad, h):
+    """True when f(t u) = 1/2 t² uᵀGu - t hᵀu, u = x/|x|, has its minimiser t* = hᵀu / uᵀGu
+    beyond UNBOUNDED_RATIO |x|: coordinate descent on an unbounded problem grows x
+    linearly along a ray with uᵀGu -> 0. At a bounded optimum x*, t* = |x*| exactly
+    (x*ᵀ(Gx* - h) = 0), so the test never fires there."""
+    nx = np.sqrt(np.dot(x, x))
+    if nx == 0.0:
+        return False
+    curvature = np.dot(x, grad + h) / nx ** 2     # uᵀGu, since grad + h = G x
+    slope = np.dot(h, x) / nx
+    return slope > 0.0 and slope > UNBOUNDED_RATIO * nx * max(curvature, 0.0)
+
+
+@kernel
+def nnls_blocks(D, C, B_flat, B_off, block_start, h, tol, max_sweeps, check_unbounded):
     """x = argmin_{x >= 0} 1/2 xᵀGx - hᵀx, G = [[D, Cᵀ], [C, blockdiag(B)]].
 
     Projected coordinate descent finds the support; every ``POLISH_EVERY`` sweeps an
@@ -160,6 +175,8 @@ def nnls_blocks(D, C, B_flat, B_off, block_start, h, tol, max_sweeps):
     B_flat, B_off, block_start : the mu-mu blocks (block b covers mu indices
         block_start[b]:block_start[b+1], stored row-major from B_flat[B_off[b]])
     h : ndarray (p_d + p_m,);  tol : relative tolerance (scaled by max|h|);  max_sweeps : int
+    check_unbounded : bool; test for a ray of unbounded descent (never needed for least
+        squares, where h lies in the range of G; needed for the SVM dual)
 
     Returns
     -------
@@ -171,10 +188,6 @@ def nnls_blocks(D, C, B_flat, B_off, block_start, h, tol, max_sweeps):
     grad = -h.copy()
     scale = max(np.abs(h).max() if p > 0 else 0.0, 1e-300)
     tol_abs = tol * scale
-    diag_max = 1e-300
-    for k in range(p_d):
-        diag_max = max(diag_max, D[k, k])
-    blowup = 1e14 * (1.0 + scale / diag_max)
     for sweep in range(1, max_sweeps + 1):
         for k in range(p_d):
             if D[k, k] <= 0.0:
@@ -203,9 +216,9 @@ def nnls_blocks(D, C, B_flat, B_off, block_start, h, tol, max_sweeps):
         violation = kkt_violation(x, grad)
         if violation <= tol_abs:
             return x, NNLS_CONVERGED, sweep, violation
-        if x.max() > blowup:
-            return x, NNLS_UNBOUNDED, sweep, violation
         if sweep % POLISH_EVERY == 0:
+            if check_unbounded and runs_to_infinity(x, grad, h):
+                return x, NNLS_UNBOUNDED, sweep, violation
             x_exact, ok = polish_on_support(D, C, B_flat, B_off, block_start, h, x, tol_abs)
             if ok:
                 grad = structured_gradient(D, C, B_flat, B_off, block_start, h, x_exact)
@@ -215,10 +228,11 @@ def nnls_blocks(D, C, B_flat, B_off, block_start, h, tol, max_sweeps):
 
 @kernel
 def nnls_gram(G, h, tol, max_sweeps):
-    """x = argmin_{x >= 0} 1/2 xᵀGx - hᵀx for a dense PSD G (``nnls_blocks`` with no blocks)."""
+    """x = argmin_{x >= 0} 1/2 xᵀGx - hᵀx for a dense PSD G (``nnls_blocks``, no blocks),
+    reporting NNLS_UNBOUNDED when the objective has no minimum."""
     empty_int = np.zeros(1, dtype=np.int64)
     return nnls_blocks(G, np.zeros((0, G.shape[0])), np.zeros(0), empty_int, empty_int,
-                       h, tol, max_sweeps)
+                       h, tol, max_sweeps, True)
 
 
 @kernel
