@@ -236,14 +236,65 @@ def nnls_gram(G, h, tol, max_sweeps):
 
 
 @kernel
+def clarke_lambda_part(Zt, K, y, v, act, lam_index):
+    """D[a, b] = y_i y_k K_ik sum_j v_j² a_ji a_jk and h_a = y_i sum_j v_j a_ji Zt_ji for
+    the lam unknowns (i = lam_index[a], k = lam_index[b])."""
+    m = Zt.shape[0]
+    p_d = lam_index.shape[0]
+    act_l = np.ascontiguousarray(act[:, lam_index])
+    shared = np.dot(act_l.T * (v * v).reshape(1, m), act_l)
+    D = np.empty((p_d, p_d))
+    h = np.zeros(p_d)
+    for a in range(p_d):
+        i = lam_index[a]
+        for j in range(m):
+            h[a] += v[j] * y[i] * act[j, i] * Zt[j, i]
+        for b in range(p_d):
+            k = lam_index[b]
+            D[a, b] = y[i] * y[k] * K[i, k] * shared[a, b]
+    return D, h
+
+
+@kernel
+def clarke_mu_part(Zt, K, y, v, act, lam_index, pair_j, pair_i):
+    """Coupling C[(j, i), b] = v_j² y_i y_k a_jk K_ik (k = lam_index[b]), the per-neuron
+    blocks B_j[(j, i), (j, k)] = v_j² y_i y_k K_ik and h = v_j y_i Zt_ji of the mu unknowns
+    (pairs sorted by neuron j)."""
+    p_m, p_d = pair_j.shape[0], lam_index.shape[0]
+    starts = [0]
+    for a in range(1, p_m):
+        if pair_j[a] != pair_j[a - 1]:
+            starts.append(a)
+    block_start = np.array(starts + [p_m] if p_m > 0 else [0], dtype=np.int64)
+    n_blocks = block_start.shape[0] - 1
+    B_off = np.zeros(n_blocks + 1, dtype=np.int64)
+    for b in range(n_blocks):
+        B_off[b + 1] = B_off[b] + (block_start[b + 1] - block_start[b]) ** 2
+    C = np.empty((p_m, p_d))
+    B_flat = np.empty(B_off[n_blocks])
+    h = np.empty(p_m)
+    for b in range(n_blocks):
+        s0, s1 = block_start[b], block_start[b + 1]
+        for a in range(s0, s1):
+            j, i = pair_j[a], pair_i[a]
+            vv = v[j] * v[j]
+            h[a] = v[j] * y[i] * Zt[j, i]
+            for c in range(p_d):
+                k = lam_index[c]
+                C[a, c] = vv * y[i] * y[k] * act[j, k] * K[i, k]
+            for c in range(s0, s1):
+                k = pair_i[c]
+                B_flat[B_off[b] + (a - s0) * (s1 - s0) + (c - s0)] = vv * y[i] * y[k] * K[i, k]
+    return C, B_flat, B_off, block_start, h
+
+
+@kernel
 def clarke_system(Zt, K, y, v, is_relu, kink, lam_ok):
     """Normal equations of min ||W - sum_i y_i (lam_i a_ji + mu_ji k_ji) v_j x_i|| (DESIGN 3.5).
 
     Unknowns: lam_i for points with lam_ok[i], then mu_ji for kink pairs (k_ji) of those
     points, grouped by neuron j; a_ji = 1[Zt_ji > 0 and not kink] (identity model: a = 1,
-    no kinks). With s_ik = sum_j v_j² a_ji a_jk:
-    D[i, k] = y_i y_k K_ik s_ik,   C[(j, k), i] = v_j² y_i y_k a_ji K_ik,
-    B_j[(j, i), (j, k)] = v_j² y_i y_k K_ik;   h = <W, column> from Zt_ji = <w_j, x_i>.
+    no kinks). G = [[D, Cᵀ], [C, blockdiag(B_j)]] and h = <W, column>, from Zt = W Xᵀ.
 
     Returns
     -------
@@ -257,46 +308,8 @@ def clarke_system(Zt, K, y, v, is_relu, kink, lam_ok):
                 act[j, i] = 1.0
     lam_index = np.nonzero(lam_ok)[0]
     pair_j, pair_i = np.nonzero(kink & lam_ok.reshape(1, n))   # row-major: sorted by j
-    p_d, p_m = lam_index.shape[0], pair_j.shape[0]
-    vv = v * v
-    act_l = np.ascontiguousarray(act[:, lam_index])
-    shared = np.dot(act_l.T * vv.reshape(1, m), act_l)
-    y_l = y[lam_index]
-    D = np.empty((p_d, p_d))
-    h = np.zeros(p_d + p_m)
-    for a in range(p_d):
-        i = lam_index[a]
-        for j in range(m):
-            h[a] += v[j] * y[i] * act[j, i] * Zt[j, i]
-        for b in range(p_d):
-            D[a, b] = y_l[a] * y_l[b] * K[i, lam_index[b]] * shared[a, b]
-    C = np.empty((p_m, p_d))
-    n_blocks = 0
-    for a in range(p_m):
-        if a == 0 or pair_j[a] != pair_j[a - 1]:
-            n_blocks += 1
-    block_start = np.empty(n_blocks + 1, dtype=np.int64)
-    B_off = np.zeros(n_blocks + 1, dtype=np.int64)
-    b = -1
-    for a in range(p_m):
-        if a == 0 or pair_j[a] != pair_j[a - 1]:
-            b += 1
-            block_start[b] = a
-    block_start[n_blocks] = p_m
-    for b in range(n_blocks):
-        size = block_start[b + 1] - block_start[b]
-        B_off[b + 1] = B_off[b] + size * size
-    B_flat = np.empty(B_off[n_blocks])
-    for b in range(n_blocks):
-        s0, s1 = block_start[b], block_start[b + 1]
-        j = pair_j[s0]
-        for a in range(s0, s1):
-            i = pair_i[a]
-            h[p_d + a] = v[j] * y[i] * Zt[j, i]
-            for c in range(p_d):
-                k = lam_index[c]
-                C[a, c] = vv[j] * y[i] * y[k] * act[j, k] * K[i, k]
-            for c in range(s0, s1):
-                k = pair_i[c]
-                B_flat[B_off[b] + (a - s0) * (s1 - s0) + (c - s0)] = vv[j] * y[i] * y[k] * K[i, k]
+    D, h_d = clarke_lambda_part(Zt, K, y, v, act, lam_index)
+    C, B_flat, B_off, block_start, h_m = clarke_mu_part(Zt, K, y, v, act, lam_index,
+                                                        pair_j, pair_i)
+    h = np.concatenate((h_d, h_m))
     return D, C, B_flat, B_off, block_start, h, lam_index, pair_j, pair_i
