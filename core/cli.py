@@ -1,4 +1,6 @@
-"""Command line: ``python -m core.cli unlearn [options] [--json]`` (DESIGN section 7).
+"""Command line: ``python -m core.cli unlearn [options] [--json]`` (DESIGN section 7),
+``sweep`` (one parameter over values and seeds, see core/sweep.py) and ``reproduce``
+(the paper's claims as figures, CSVs and summary.md, see core/reproduce.py).
 
 Bad options or data exit with code 2 and one line on stderr, never a traceback.
 """
@@ -9,7 +11,11 @@ import sys
 from core.compare import compare, default_forget, prepare
 from core.errors import InputError
 from core.report import comparison_to_dict, methods_frame
+from core.reproduce import add_reproduce_options
+from core.reproduce import run_cli as run_reproduce_cli
 from core.scenario import DATA_KINDS, LOSSES, OPTIMIZERS, STARTS, Scenario
+from core.sweep_cli import add_sweep_options
+from core.sweep_cli import run_cli as run_sweep_cli
 
 TOY_DATA = ("blobs", "moons", "xor")
 
@@ -68,6 +74,13 @@ def build_parser():
     unlearn.add_argument("--sequential", action="store_true",
                          help="one GA step per point, re-certifying in between")
     unlearn.add_argument("--json", action="store_true", help="print one JSON object")
+    sweep = sub.add_parser("sweep", help="vary one parameter over values and seeds, "
+                                         "every method per run, rows to a CSV")
+    add_scenario_options(sweep)
+    add_sweep_options(sweep)
+    reproduce = sub.add_parser("reproduce", help="run the paper-claims sweeps; write "
+                                                 "figures, CSVs and summary.md")
+    add_reproduce_options(reproduce)
     return parser
 
 
@@ -116,6 +129,10 @@ def main(argv=None):
     try:
         if args.command == "unlearn":
             run_unlearn(args)
+        elif args.command == "sweep":
+            return run_sweep_cli(args, scenario_from_args(args))
+        elif args.command == "reproduce":
+            return run_reproduce_cli(args)
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

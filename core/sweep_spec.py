@@ -1,0 +1,228 @@
+"""Sweep specifications: a base scenario, one varied parameter over values, and seeds.
+
+``SweepSpec`` and its validation (clear InputError for an unknown parameter, empty values
+or a value outside its domain), the independent ``Job``s it splits into, and the column
+schema of a sweep's rows (``COLUMNS``), shared by the runner, the CSV store and the app.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from core.compare import METHODS
+from core.data import check_sizes
+from core.errors import InputError
+from core.scenario import Scenario
+
+PARAMS = {
+    "dim": (int, "an integer input dimension d >= 1"),
+    "n_samples": (int, "an integer number of training points n >= 2"),
+    "width": (int, "an integer number of hidden neurons m >= 2 (relu)"),
+    "scale": (float, "a finite step-size multiplier c >= 0"),
+    "mu_norm": (float, "a finite mixture mean norm >= 0 (mixture data)"),
+    "kink_tol": (float, "a kink tolerance kappa in [0, 1) (relu)"),
+}
+COLUMNS = ("model", "param", "value", "seed", "method", "eps", "eps_rel", "delta", "tau",
+           "n_support", "converged", "cosine_to_retrain", "cosine_to_exact", "forget",
+           "forget_margin", "test_accuracy", "test_agreement", "rho", "n_lt_d", "seconds")
+TEXT_COLUMNS = ("model", "param", "method", "forget")
+MAX_SEEDS = 1000
+MAX_JOBS = 100_000
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A base scenario, one varied parameter over ``values``, and ``seeds`` seeds.
+
+    Seeds are ``base.seed + k`` for k = 0 .. seeds - 1. ``forget`` None forgets, in every
+    job, the support vector with the largest lam (``core.compare.default_forget``).
+    """
+
+    base: Scenario
+    param: str
+    values: tuple
+    seeds: int = 1
+    forget: tuple | None = None
+    scale: float = 1.0
+    sequential: bool = False
+    methods: tuple = METHODS
+
+    def validated(self):
+        """A checked copy (values converted to the parameter's type); raises InputError."""
+        return validate_spec(self)
+
+    @property
+    def seed_list(self):
+        return tuple(self.base.seed + k for k in range(self.seeds))
+
+    @property
+    def expected_methods(self):
+        """The methods each (value, seed) gives a row for."""
+        return tuple(m for m in METHODS if m in self.methods
+                     and (m != "exact" or not self.base.is_relu))
+
+    def jobs(self):
+        """The independent jobs: one per (value, seed), or one per seed for ``scale``.
+
+        A ``scale`` sweep changes only the GA multiplier, so one job trains and retrains
+        once and measures every c.
+        """
+        spec = self.validated()
+        groups = [spec.values] if spec.param == "scale" else [(v,) for v in spec.values]
+        return [Job(param=spec.param, values=vals, seed=seed,
+                    scenario=spec.scenario_for(vals[0], seed), forget=spec.forget,
+                    scale=spec.scale, sequential=spec.sequential, methods=spec.methods)
+                for vals in groups for seed in spec.seed_list]
+
+    def scenario_for(self, value, seed):
+        """The validated scenario of the job (value, seed)."""
+        changes = {"seed": seed}
+        if self.param != "scale":
+            changes[self.param] = value
+        return self.base.replace(**changes)
+
+    def to_dict(self):
+        """Plain JSON-ready form (what ``<stem>.sweep.json`` holds)."""
+        return dict(base=self.base.to_dict(), param=self.param, values=list(self.values),
+                    seeds=self.seeds, forget=None if self.forget is None else list(self.forget),
+                    scale=self.scale, sequential=self.sequential, methods=list(self.methods))
+
+    @classmethod
+    def from_dict(cls, d):
+        return cls(base=Scenario.from_dict(d["base"]), param=d["param"],
+                   values=tuple(d["values"]), seeds=d["seeds"],
+                   forget=None if d["forget"] is None else tuple(d["forget"]),
+                   scale=d["scale"], sequential=d["sequential"], methods=tuple(d["methods"]))
+
+
+@dataclass(frozen=True)
+class Job:
+    """One unit of work: a scenario (value and seed applied) and the value(s) it measures."""
+
+    param: str
+    values: tuple           # one value, or every c of a scale sweep
+    seed: int
+    scenario: Scenario
+    forget: tuple | None
+    scale: float
+    sequential: bool
+    methods: tuple
+
+    @property
+    def keys(self):
+        """The (value, seed) pairs this job gives rows for."""
+        return [(float(v), self.seed) for v in self.values]
+
+    def describe(self):
+        """'dim=1000 seed=2' plus the scenario's non-default fields, for messages."""
+        what = (f"scale={','.join(f'{v:g}' for v in self.values)}" if self.param == "scale"
+                else f"{self.param}={self.values[0]:g}")
+        changed = {k: v for k, v in self.scenario.to_dict().items()
+                   if k not in (self.param, "seed") and v != getattr(Scenario(), k)}
+        extra = " ".join(f"{k}={v}" for k, v in changed.items())
+        return f"{what} seed={self.seed}" + (f" [{extra}]" if extra else "")
+
+
+def parse_values(text, param):
+    """'50,100,1e3' -> (50, 100, 1000) for ``param``; raises InputError."""
+    check_param(param)
+    tokens = [t.strip() for t in str(text).split(",")]
+    if not any(tokens):
+        raise InputError("--values is empty: give a comma-separated list, e.g. 50,200,1000.")
+    out = []
+    for t in tokens:
+        if not t:
+            raise InputError(f"--values {text!r} has an empty entry: remove the extra comma.")
+        try:
+            out.append(float(t))
+        except ValueError:
+            raise InputError(f"--values: {t!r} is not a number.") from None
+    return tuple(out)
+
+
+def check_param(param):
+    if param not in PARAMS:
+        raise InputError(f"Unknown sweep parameter {param!r}: vary one of "
+                         f"{', '.join(PARAMS)}.")
+
+
+def _convert(param, value):
+    kind, domain = PARAMS[param]
+    bad = InputError(f"{param}={value!r} is outside its domain: {param} must be {domain}.")
+    if isinstance(value, bool):
+        raise bad
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise bad from None
+    if not math.isfinite(x):
+        raise bad
+    if kind is int:
+        if x != int(x):
+            raise bad
+        return int(x)
+    return x
+
+
+def validate_spec(spec):
+    """The spec with typed values, after checking every value against its domain."""
+    check_param(spec.param)
+    base = spec.base.validated()
+    if isinstance(spec.values, (str, bytes)) or not hasattr(spec.values, "__len__"):
+        raise InputError("values must be a list of numbers.")
+    if len(spec.values) == 0:
+        raise InputError(f"No values to sweep {spec.param} over: give at least one.")
+    values = tuple(_convert(spec.param, v) for v in spec.values)
+    if len(set(values)) != len(values):
+        raise InputError(f"The values of {spec.param} repeat: give each value once.")
+    if isinstance(spec.seeds, bool) or not isinstance(spec.seeds, int) \
+            or not 1 <= spec.seeds <= MAX_SEEDS:
+        raise InputError(f"seeds must be an integer from 1 to {MAX_SEEDS}, not {spec.seeds!r}.")
+    if len(values) * spec.seeds > MAX_JOBS:
+        raise InputError(f"{len(values)} values x {spec.seeds} seeds is more than "
+                         f"{MAX_JOBS} jobs: split the sweep.")
+    if base.seed + spec.seeds - 1 > 2**32 - 1:
+        raise InputError("base seed + seeds exceeds 2**32 - 1: use a smaller --seed.")
+    _check_relevant(spec.param, base)
+    for v in values:
+        if spec.param == "scale":
+            if v < 0:
+                raise InputError(f"scale={v:g} is outside its domain: scale must be "
+                                 f"{PARAMS['scale'][1]}.")
+            continue
+        try:
+            sc = base.replace(**{spec.param: v})
+            if not sc.data_file:
+                check_sizes(sc.n_samples, sc.dim, sc.n_test if sc.data == "mixture" else 0)
+        except InputError as err:
+            raise InputError(f"{spec.param}={v:g} is outside its domain: {err}") from None
+    forget = spec.forget
+    if forget is not None:
+        forget = tuple(int(f) for f in forget)
+        if not forget:
+            raise InputError("forget is empty: give indices, or None for the default point.")
+        n_min = min(values) if spec.param == "n_samples" else base.n_samples
+        bad = [f for f in forget if not 0 <= f < n_min]
+        if bad:
+            raise InputError(f"forget index {bad[0]} is out of range: the sweep has runs "
+                             f"with {n_min} points (indices 0 to {n_min - 1}).")
+    if not math.isfinite(spec.scale) or spec.scale < 0:
+        raise InputError(f"scale must be a finite number >= 0, not {spec.scale!r}.")
+    unknown = [m for m in spec.methods if m not in METHODS]
+    if unknown or "ga" not in spec.methods:
+        raise InputError(f"methods must include ga and come from {', '.join(METHODS)}.")
+    return replace(spec, base=base, values=values, forget=forget, scale=float(spec.scale),
+                   methods=tuple(spec.methods))
+
+
+def _check_relevant(param, base):
+    if base.data_file and param in ("dim", "n_samples", "mu_norm"):
+        raise InputError(f"{param} is fixed by the data file {base.data_file}: "
+                         "vary it with generated data (--data).")
+    if param == "dim" and base.data in ("blobs", "moons", "xor") and not base.data_file:
+        raise InputError(f"The {base.data} toy data are 2-D: vary dim with --data "
+                         "orthogonal or mixture.")
+    if param in ("width", "kink_tol") and not base.is_relu:
+        raise InputError(f"{param} only matters for the two-layer net: use --model relu.")
+    if param == "mu_norm" and base.data != "mixture":
+        raise InputError("mu_norm only matters for mixture data: use --data mixture.")
