@@ -177,17 +177,22 @@ def compare(prepared, forget, scale=1.0, sequential=False, retrained=None, metho
                       sequential=bool(sequential), methods=results)
 
 
-def scale_curve(prepared, forget, scales, retrained=None):
-    """eps, eps_rel, delta, tau and cosine to retrain of the GA step against c."""
+def scale_curve(prepared, forget, scales, retrained=None, progress=None):
+    """eps, eps_rel, delta, tau and cosine to retrain of the GA step against c.
+
+    ``progress(done, total)`` is called after each c.
+    """
     retrained = retrained if retrained is not None else retrain_model(prepared, forget)
     rows = []
-    for c in scales:
+    for done, c in enumerate(scales, 1):
         res = compare(prepared, forget, scale=float(c), retrained=retrained,
                       methods=("ga",)).methods["ga"]
         cert = res.certificate
         rows.append(dict(scale=float(c), eps=cert.eps, eps_rel=cert.eps_rel,
                          delta=cert.delta, tau=cert.tau,
                          cosine_to_retrain=res.cosine_to_retrain))
+        if progress is not None:
+            progress(done, len(scales))
     return pd.DataFrame(rows)
 
 

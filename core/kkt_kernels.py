@@ -19,6 +19,9 @@ kernel = njit(cache=True, nogil=True)
 NNLS_CONVERGED = 0      # projected-gradient KKT conditions hold to tol
 NNLS_MAX_SWEEPS = 1     # stopped at max_sweeps; x is feasible but not optimal to tol
 NNLS_UNBOUNDED = 2      # x runs along a ray where the objective falls without bound
+NNLS_STALLED = 3        # objective stopped falling (to STALL_TOL) before the KKT test
+                        # passed: a degenerate problem (n >= d), x optimal to rounding
+STALL_TOL = 1e-13       # relative decrease of the objective over POLISH_EVERY sweeps
 POLISH_EVERY = 10       # coordinate sweeps between attempts at an exact solve
 UNBOUNDED_RATIO = 1e4   # ray test: 1-D minimiser along x/|x| beyond 1e4 |x|
 
@@ -188,6 +191,7 @@ def nnls_blocks(D, C, B_flat, B_off, block_start, h, tol, max_sweeps, check_unbo
     grad = -h.copy()
     scale = max(np.abs(h).max() if p > 0 else 0.0, 1e-300)
     tol_abs = tol * scale
+    objective = 0.0
     for sweep in range(1, max_sweeps + 1):
         for k in range(p_d):
             if D[k, k] <= 0.0:
@@ -223,6 +227,9 @@ def nnls_blocks(D, C, B_flat, B_off, block_start, h, tol, max_sweeps, check_unbo
             if ok:
                 grad = structured_gradient(D, C, B_flat, B_off, block_start, h, x_exact)
                 return x_exact, NNLS_CONVERGED, sweep, kkt_violation(x_exact, grad)
+            previous, objective = objective, 0.5 * np.dot(x, grad - h)   # 1/2 xᵀGx - hᵀx
+            if not check_unbounded and previous - objective <= STALL_TOL * abs(objective):
+                return x, NNLS_STALLED, sweep, violation
     return x, NNLS_MAX_SWEEPS, max_sweeps, kkt_violation(x, grad)
 
 

@@ -84,7 +84,7 @@ def sequential_ga(ctx, model, forget, scale=1.0, kink_tol=0.03, active_tol=None)
 def retrain_without(ctx, forget, **train_options):
     """GD from the same W_0 with the same settings on R, written over all n columns and
     rescaled to min margin 1 on R. Returns (model, TrainedModel on R)."""
-    index = retained_index(ctx.n_samples, forget)
+    index = retained_index(ctx.n_samples, check_forget(forget, ctx.y))
     trained = train(ctx.subset(index), **train_options)
     model = embed(trained.params, index, ctx.n_samples)
     model, _ = rescale_to_unit_margin(ctx, model, index)
