@@ -19,6 +19,9 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+run: install
+	$(PY) -m streamlit run app.py
+
 demo: install
 	$(PY) -m core.cli unlearn --model relu --forget 3
 

@@ -1,0 +1,38 @@
+"""unlearning-explorer: the Streamlit router (``streamlit run app.py``).
+
+Page config, the scenario from the URL, a one-time Numba warm-up, the default demo
+trained and waiting, and the navigation; the pages live in pages/, the seam in ui/.
+"""
+import os
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+# Before NumPy loads: one BLAS thread (two pools fight over the cores otherwise) and a
+# writable Numba cache (PLATFORM 0).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("NUMBA_CACHE_DIR", str(HERE / ".numba_cache"))
+
+import streamlit as st  # noqa: E402
+
+from ui import widgets  # noqa: E402
+
+st.set_page_config(page_title="Unlearning explorer", page_icon="🧽", layout="wide")
+
+# URL paths are the names Streamlit infers from the file names (the pages/ folder's own
+# navigation runs on a fresh server's first request; ui.widgets.require_router reroutes).
+PAGES = [
+    st.Page("pages/3_unlearn.py", title="Unlearn", icon=":material/ads_click:", default=True),
+    st.Page("pages/1_overview.py", title="Overview", icon=":material/info:"),
+    st.Page("pages/2_data.py", title="Data & training", icon=":material/model_training:"),
+    st.Page("pages/4_kkt.py", title="KKT inspector", icon=":material/grid_on:"),
+    st.Page("pages/5_step_size.py", title="Step size", icon=":material/tune:"),
+]
+OPTIONAL = [("pages/6_scaling.py", "Scaling", ":material/trending_down:"),
+            ("pages/7_generalization.py", "Generalization", ":material/verified:")]
+PAGES += [st.Page(path, title=title, icon=icon)
+          for path, title, icon in OPTIONAL if (HERE / path).exists()]
+# The Overview reads first in the bar; Unlearn stays the landing page.
+page = st.navigation([PAGES[1], PAGES[0]] + PAGES[2:], position="top")
+widgets.start_session()
+widgets.run_routed(page)

@@ -1,0 +1,7 @@
+"""The Streamlit seam of unlearning-explorer (DESIGN 5).
+
+Importing ``ui`` does not import Streamlit: ``ui.charts``, ``ui.frames``, ``ui.share``,
+``ui.text`` and ``ui.export`` are pure (DataFrames and dicts in, charts, bytes and text out)
+and usable from a CLI or a test. ``ui.state`` (the only owner of ``st.session_state``),
+``ui.cached`` and ``ui.widgets`` need Streamlit and are imported by the app only.
+"""

@@ -1,0 +1,314 @@
+"""Pure Altair builders: DataFrame in, chart out (no Streamlit; testable from a spec).
+
+Every builder takes ``presentation`` (larger fonts, thicker marks for talks) and returns a
+configured top-level chart, so that the app and ``ui.export`` (PNG/SVG) draw the same thing.
+The frames come from ``ui.frames`` or ``core.compare``.
+"""
+import math
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+
+from ui.frames import ACTIVATION_STATES, CLASS_NAMES, STATUS
+
+PICK = "pick"                       # name of the point selection on the margin-lambda plane
+CLASS_DOMAIN = [CLASS_NAMES[-1], CLASS_NAMES[1]]
+CLASS_COLORS = ["#1f6fd1", "#e8710a"]
+STATUS_SHAPES = ["circle", "diamond", "cross"]
+ACTIVATION_COLORS = ["#3b7dd8", "#f2c14e", "#e9ecef", "#d62728", "#7b2cbf"]
+METRIC_TITLES = {"eps_rel": "ε_rel (stationarity)", "delta": "δ (compl. slackness)",
+                 "tau": "τ (feasibility slack)", "cosine_to_retrain": "cosine to retrain"}
+
+
+@dataclass(frozen=True)
+class Style:
+    """Sizes for one display mode."""
+
+    font: int
+    title: int
+    point: int
+    stroke: float
+    line: float
+
+
+def style(presentation=False):
+    """Normal or presentation sizes (fonts about 1.4x, marks about 2x)."""
+    if presentation:
+        return Style(font=17, title=21, point=190, stroke=2.6, line=4.0)
+    return Style(font=12, title=15, point=90, stroke=1.4, line=2.2)
+
+
+def _finish(chart, s):
+    """Shared configuration: fonts, no view border, a plain white background."""
+    return (chart.configure(background="white", font="Helvetica, Arial, sans-serif")
+            .configure_axis(labelFontSize=s.font, titleFontSize=s.font + 1, grid=True,
+                            gridColor="#eceff3", titleFontWeight="normal")
+            .configure_legend(labelFontSize=s.font, titleFontSize=s.font, symbolSize=s.point,
+                              orient="bottom", direction="horizontal")
+            .configure_title(fontSize=s.title, subtitleFontSize=s.font, anchor="start",
+                             subtitleColor="#555")
+            .configure_view(stroke=None))
+
+
+def _class_color(legend=True):
+    return alt.Color("class:N", scale=alt.Scale(domain=CLASS_DOMAIN, range=CLASS_COLORS),
+                     legend=alt.Legend(title=None) if legend else None)
+
+
+def _padded(values, frac=0.08, floor=1e-3):
+    """[lo, hi] of the values, padded by ``frac`` of the range (at least ``floor``)."""
+    lo, hi = float(min(values)), float(max(values))
+    pad = max(frac * (hi - lo), floor)
+    return [lo - pad, hi + pad]
+
+
+def _uncluttered(df, xdom, ydom, height, min_px, aspect=1.5):
+    """Mask of points whose index label keeps ``min_px`` from labels already placed
+    (largest lam first), on an assumed plot of ``height`` x ``aspect * height`` pixels."""
+    px = (df["margin"].to_numpy() - xdom[0]) / (xdom[1] - xdom[0]) * aspect * height
+    py = (ydom[1] - df["lam"].to_numpy()) / (ydom[1] - ydom[0]) * height
+    keep, placed = [False] * len(df), []
+    for k in sorted(range(len(df)), key=lambda k: -df["lam"].iloc[k]):
+        if all((px[k] - a) ** 2 + (py[k] - b) ** 2 >= min_px ** 2 for a, b in placed):
+            keep[k] = True
+            placed.append((px[k], py[k]))
+    return keep
+
+
+def _unit_margin_rule(s, scale):
+    """The dashed line q = 1 where support vectors sit."""
+    return (alt.Chart(pd.DataFrame({"q": [1.0]}))
+            .mark_rule(strokeDash=[5, 4], color="#999", strokeWidth=s.stroke)
+            .encode(x=alt.X("q:Q", scale=scale)))
+
+
+def margin_lambda_plane(df, presentation=False, height=380, title=None):
+    """The margin-lambda plane of the trained model, with a clickable point selection.
+
+    x: margin q_i, y: lam_i, colour: label; filled marks are support vectors, hollow
+    diamonds other points, crosses forgotten points (not selectable). Click selects a point,
+    shift-click several, double-click clears. Needs columns index, class, margin, lam,
+    support, status, kink_pairs (``ui.frames.plane_frame``).
+    """
+    s = style(presentation)
+    pick = alt.selection_point(name=PICK, fields=["index"], on="click", clear="dblclick")
+    xdom, ydom = _padded(df["margin"]), _padded(df["lam"])
+    xs = alt.Scale(domain=xdom, nice=False)
+    x = alt.X("margin:Q", title="margin q_i = y_i N(θ; x_i)", scale=xs)
+    y = alt.Y("lam:Q", title="λ_i (dual variable)", scale=alt.Scale(domain=ydom, nice=False))
+    tooltip = [alt.Tooltip("index:Q", title="point"), alt.Tooltip("class:N", title="label"),
+               alt.Tooltip("margin:Q", format=".4f"),
+               alt.Tooltip("lam:Q", title="λ", format=".4f"),
+               alt.Tooltip("status:N"), alt.Tooltip("kink_pairs:Q", title="kink pairs")]
+    shape = alt.Shape("status:N", scale=alt.Scale(domain=list(STATUS), range=STATUS_SHAPES),
+                      legend=alt.Legend(title=None, symbolFillColor="#666",
+                                        symbolStrokeColor="#666"))
+    live = df[~df["forgotten"]]
+    points = (alt.Chart(live).mark_point(filled=True, strokeWidth=s.stroke, size=s.point)
+              .encode(x=x, y=y, color=_class_color(), stroke=_class_color(legend=False),
+                      shape=shape,
+                      fillOpacity=alt.condition("datum.support", alt.value(0.9), alt.value(0.0)),
+                      opacity=alt.condition(pick, alt.value(1.0), alt.value(0.25)),
+                      size=alt.condition(pick, alt.value(s.point * 1.8), alt.value(s.point)),
+                      tooltip=tooltip)
+              .add_params(pick))
+    gone = (alt.Chart(df[df["forgotten"]]).mark_point(filled=True, strokeWidth=s.stroke * 1.6,
+                                                      size=s.point * 1.4, color="#444", opacity=0.8)
+            .encode(x=x, y=y, shape=shape, tooltip=tooltip))
+    keep = _uncluttered(live, xdom, ydom, height, 1.3 * s.font)
+    labels = (alt.Chart(live[keep]).mark_text(dx=s.font * 0.7, dy=-s.font * 0.55,
+                                              fontSize=s.font - 2, color="#666")
+              .encode(x=x, y=y, text="index:Q"))
+    layers = [points, gone, labels]
+    if xdom[0] <= 1.0 <= xdom[1]:
+        layers.insert(0, _unit_margin_rule(s, xs))
+    chart = alt.layer(*layers).properties(
+        height=height, title=alt.Title(title or "Margin-λ plane of the trained model",
+                                       subtitle="support vectors sit at q = 1 (dashed)"),
+        usermeta={"embedOptions": {"renderer": "svg"}})
+    return _finish(chart, s)
+
+
+def _arrow_angles(df, xdom, ydom, aspect):
+    """Screen angle (degrees, 0 = up, clockwise) of each before->after arrow."""
+    sx = aspect / (xdom[1] - xdom[0])
+    sy = 1.0 / (ydom[1] - ydom[0])
+    return [math.degrees(math.atan2((x1 - x0) * sx, (y1 - y0) * sy))
+            for x0, y0, x1, y1 in zip(df["margin_before"], df["lam_before"],
+                                      df["margin_after"], df["lam_after"])]
+
+
+def plane_after(df, presentation=False, height=380, aspect=1.6, subtitle=None):
+    """The plane after forgetting: arrows from each retained point's position before to
+    after the GA step; grey rings where retraining from scratch puts it.
+
+    Needs ``ui.frames.after_frame`` columns.
+    """
+    s = style(presentation)
+    xdom = _padded(pd.concat([df["margin_before"], df["margin_after"], df["margin_retrain"]]))
+    ydom = _padded(pd.concat([df["lam_before"], df["lam_after"], df["lam_retrain"]]))
+    df = df.assign(angle=_arrow_angles(df, xdom, ydom, aspect))
+    xs, ys = alt.Scale(domain=xdom, nice=False), alt.Scale(domain=ydom, nice=False)
+    tooltip = [alt.Tooltip("index:Q", title="point"), alt.Tooltip("class:N", title="label"),
+               alt.Tooltip("margin_before:Q", format=".4f"),
+               alt.Tooltip("margin_after:Q", title="margin after GA", format=".4f"),
+               alt.Tooltip("margin_retrain:Q", format=".4f"),
+               alt.Tooltip("lam_before:Q", title="λ before", format=".4f"),
+               alt.Tooltip("lam_after:Q", title="λ after GA", format=".4f"),
+               alt.Tooltip("lam_retrain:Q", title="λ retrain", format=".4f")]
+    base = alt.Chart(df)
+    ghosts = base.mark_point(shape="circle", filled=False, color="#888", opacity=0.9,
+                             size=s.point * 2.2, strokeWidth=s.stroke).encode(
+        x=alt.X("margin_retrain:Q", scale=xs, title="margin q_i"),
+        y=alt.Y("lam_retrain:Q", scale=ys, title="λ_i"), tooltip=tooltip)
+    arrows = base.mark_rule(strokeWidth=s.stroke, opacity=0.75).encode(
+        x=alt.X("margin_before:Q", scale=xs), y=alt.Y("lam_before:Q", scale=ys),
+        x2="margin_after:Q", y2="lam_after:Q", color=_class_color(legend=False))
+    starts = base.mark_circle(size=s.point * 0.35, opacity=0.6).encode(
+        x=alt.X("margin_before:Q", scale=xs), y=alt.Y("lam_before:Q", scale=ys),
+        color=_class_color(legend=False))
+    heads = base.mark_point(shape="triangle", filled=True, size=s.point * 1.1, opacity=1.0).encode(
+        x=alt.X("margin_after:Q", scale=xs), y=alt.Y("lam_after:Q", scale=ys),
+        angle=alt.Angle("angle:Q", scale=None), color=_class_color(), tooltip=tooltip)
+    layers = [ghosts, arrows, starts, heads]
+    if xdom[0] <= 1.0 <= xdom[1]:
+        layers.insert(0, _unit_margin_rule(s, xs))
+    chart = alt.layer(*layers).properties(
+        height=height, title=alt.Title(
+            "After forgetting: retained points, before → after one GA step",
+            subtitle=subtitle or "grey rings: the same points after retraining from scratch"),
+        usermeta={"embedOptions": {"renderer": "svg"}})
+    return _finish(chart, s)
+
+
+TRAINING_PANELS = {"log_loss": "log L (training loss)",
+                   "normalized_margin": "normalized min margin",
+                   "eps_rel": "ε_rel of the certificate on S"}
+
+
+def training_curve(df, field, presentation=False, height=200):
+    """One training curve over GD steps (``core.compare.training_curves``): log L, the
+    normalized min margin, or eps_rel of the model certified on S (log scale, only at the
+    certified snapshots)."""
+    s = style(presentation)
+    log = field == "eps_rel"
+    data = df.dropna(subset=[field])
+    chart = (alt.Chart(data)
+             .mark_line(strokeWidth=s.line, point=alt.OverlayMarkDef(size=s.point * 0.4))
+             .encode(x=alt.X("step:Q", title="GD step", axis=alt.Axis(tickCount=4, format="~s")),
+                     y=alt.Y(f"{field}:Q", title=None,
+                             scale=alt.Scale(type="log") if log else alt.Scale(zero=False)),
+                     tooltip=[alt.Tooltip("step:Q"), alt.Tooltip(f"{field}:Q", format=".4g")])
+             .properties(height=height, title=TRAINING_PANELS[field]))
+    return _finish(chart, s)
+
+
+def data_view(df, regions=None, presentation=False, height=360):
+    """Scatter of the 2-D view (``ui.frames.projection_frame``) by label; filled marks are
+    support vectors. For 2-D data, ``regions`` (``ui.frames.region_frame``) shades the side
+    of the decision boundary the trained model assigns."""
+    s = style(presentation)
+    xt, yt = df.attrs.get("axes", ("x", "y"))
+    free = alt.Scale(zero=False, nice=False)
+    layers = []
+    if regions is not None and len(regions):
+        layers.append(alt.Chart(regions).mark_rect(opacity=0.16).encode(
+            x=alt.X("x:Q", title=xt, scale=free), x2="x2:Q", y=alt.Y("y:Q", title=yt, scale=free),
+            y2="y2:Q",
+            color=_class_color(legend=False)))
+    layers.append(alt.Chart(df).mark_point(size=s.point, strokeWidth=s.stroke).encode(
+        x=alt.X("x:Q", title=xt), y=alt.Y("y:Q", title=yt), stroke=_class_color(),
+        fill=alt.condition(f"datum.status == '{STATUS[0]}'", _class_color(legend=False),
+                           alt.value("white")),
+        tooltip=[alt.Tooltip("index:Q", title="point"), alt.Tooltip("class:N", title="label"),
+                 alt.Tooltip("status:N")]))
+    chart = alt.layer(*layers).properties(height=height, title="The training data")
+    return _finish(chart, s)
+
+
+def _heatmap(df, field, title, s, width, height):
+    color = alt.Color(f"{field}:N", scale=alt.Scale(domain=list(ACTIVATION_STATES),
+                                                    range=ACTIVATION_COLORS),
+                      legend=alt.Legend(title=None))
+    n, m = int(df["point"].max()) + 1, int(df["neuron"].max()) + 1
+    return (alt.Chart(df).transform_calculate(point_end="datum.point + 1",
+                                              neuron_end="datum.neuron + 1")
+            .mark_rect(strokeWidth=0).encode(
+        x=alt.X("point:Q", title="training point i", scale=alt.Scale(domain=[0, n], nice=False)),
+        x2="point_end:Q",
+        y=alt.Y("neuron:Q", title="neuron j", scale=alt.Scale(domain=[0, m], nice=False,
+                                                               reverse=True)),
+        y2="neuron_end:Q",
+        color=color,
+        tooltip=["neuron:Q", "point:Q", f"{field}:N",
+                 alt.Tooltip("z_before:Q", format=".3g"), alt.Tooltip("z_after:Q", format=".3g")])
+        .properties(width=width, height=height, title=title))
+
+
+def activation_maps(df, presentation=False, width=1100, height=330):
+    """Neuron x point maps of the ReLU states before and after the GA step; pairs that switched
+    are red (on) or purple (off); forgotten points are outlined (``ui.frames.activation_frame``)."""
+    s = style(presentation)
+    w = int(width / 2) - 70
+    before = _heatmap(df, "before", "Before: trained model", s, w, height)
+    after = _heatmap(df, "after", "After one GA step", s, w, height)
+    gone = df[df["forgotten"] & (df["neuron"] == 0)]
+    if len(gone):
+        outline = (alt.Chart(gone).transform_calculate(mid="datum.point + 0.5")
+                   .mark_rule(color="black", strokeWidth=s.stroke, strokeDash=[3, 2], opacity=0.7)
+                   .encode(x="mid:Q"))
+        after = alt.layer(after, outline)
+    return _finish(alt.hconcat(before, after).resolve_scale(color="shared"), s)
+
+
+def residuals(df, presentation=False, height=300):
+    """Stationarity residual ||r_j|| per neuron, one line per model
+    (``ui.frames.residual_frame``)."""
+    s = style(presentation)
+    chart = alt.Chart(df.assign(residual=df["residual"].clip(lower=1e-16))).mark_line(
+        strokeWidth=s.line * 0.7, opacity=0.85).encode(
+        x=alt.X("neuron:Q", title="neuron j"),
+        y=alt.Y("residual:Q", title="‖r_j‖ (stationarity residual)",
+                scale=alt.Scale(type="log"), axis=alt.Axis(tickCount=5, format=".0e")),
+        color=alt.Color("model:N", sort=None, legend=alt.Legend(title=None)),
+        tooltip=["neuron:Q", "model:N", alt.Tooltip("residual:Q", format=".3g")]).properties(
+        height=height, title="Where the stationarity residual sits, neuron by neuron")
+    return _finish(chart, s)
+
+
+def step_size(df, reference=None, presentation=False, width=1100, height=210):
+    """eps_rel, delta, tau and cosine to retrain of the GA step against c, in a 2x2 grid
+    (``core.compare.scale_curve``). The minimum of eps_rel is marked (red), c = 1 is the
+    dashed line, and ``reference`` (dict metric -> value, e.g. retrain's) a dotted level."""
+    s = style(presentation)
+    c_min = float(df.loc[df["eps_rel"].idxmin(), "scale"])
+    w = int(width / 2) - 70
+    marks = pd.DataFrame({"scale": [1.0, c_min], "what": ["c = 1 (theory)", "minimum of ε_rel"]})
+    panels = []
+    for field, title in METRIC_TITLES.items():
+        y = alt.Y(f"{field}:Q", title=None, scale=alt.Scale(zero=False))
+        line = alt.Chart(df).mark_line(strokeWidth=s.line, color="#1f6fd1",
+                                       point=alt.OverlayMarkDef(size=s.point * 0.35)).encode(
+            x=alt.X("scale:Q", title="c (multiple of the theory step size)"), y=y,
+            tooltip=[alt.Tooltip("scale:Q", title="c"), alt.Tooltip(f"{field}:Q", format=".4g")])
+        rules = alt.Chart(marks).mark_rule(strokeWidth=s.stroke).encode(
+            x="scale:Q", strokeDash=alt.condition("datum.what == 'c = 1 (theory)'",
+                                                  alt.value([6, 4]), alt.value([1, 0])),
+            color=alt.Color("what:N", scale=alt.Scale(range=["#777", "#d62728"]),
+                            legend=alt.Legend(title=None)))
+        layers = [rules, line]
+        if field == "eps_rel":
+            best = df.loc[[df["eps_rel"].idxmin()]]
+            layers.append(alt.Chart(best).mark_point(size=s.point * 2.4, color="#d62728",
+                                                     filled=True).encode(x="scale:Q", y=y))
+            title = f"{title}: minimum at c = {c_min:.2f}"
+        if reference and reference.get(field) is not None:
+            layers.append(alt.Chart(pd.DataFrame({"v": [reference[field]]})).mark_rule(
+                strokeDash=[2, 3], color="#2ca02c", strokeWidth=s.stroke).encode(y="v:Q"))
+        panels.append(alt.layer(*layers).properties(width=w, height=height, title=title))
+    chart = alt.vconcat(alt.hconcat(*panels[:2]), alt.hconcat(*panels[2:])).properties(
+        title=alt.Title("One GA step against its size c",
+                        subtitle="dashed: c = 1, the theory step; red: the minimum of ε_rel; "
+                                 "dotted green: retraining from scratch"))
+    return _finish(chart, s)

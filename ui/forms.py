@@ -1,0 +1,162 @@
+"""The Data & training settings: every generator and engine parameter, uploads, and Train.
+
+The widgets edit a draft (a dict of Scenario fields kept in ``ui.state``); Train validates
+it, trains with a progress bar and commits it only on success, so a bad upload or
+non-separable data leave the current model and forget list as they were.
+"""
+import streamlit as st
+
+from core.compare import default_forget
+from core.data import MAX_DIM, MAX_SAMPLES
+from core.errors import InputError
+from core.scenario import DEFAULT_STEPS, LOSSES, MAX_STEPS, MAX_WIDTH, OPTIMIZERS, Scenario
+from ui import cached, state
+from ui.widgets import run_with_progress, show_error
+
+UPLOAD = "upload"
+TOYS = ("blobs", "moons", "xor")
+SOURCES = ("orthogonal", "mixture", "blobs", "moons", "xor", UPLOAD)
+SOURCE_LABELS = {"orthogonal": "orthogonal (random, labels independent)",
+                 "mixture": "Gaussian mixture (with a test set)", "blobs": "2-D blobs",
+                 "moons": "2-D moons (not separable through 0)", "xor": "2-D xor",
+                 UPLOAD: "upload a CSV / NPZ file"}
+MODEL_LABELS = {"relu": "two-layer ReLU net", "linear": "linear"}
+KAPPA_HELP = ("Neuron-point pairs with |cos(w_j, x_i)| <= kappa sit at the ReLU kink, where "
+              "any slope in [0, 1] is allowed (Clarke subdifferential); without this band a "
+              "perfectly trained net would show eps_rel near 0.18 forever.")
+
+
+def _number(label, value, key, low=None, high=None, step=None, fmt=None, help=None):
+    return st.number_input(label, min_value=low, max_value=high, value=value, step=step,
+                           format=fmt, key=state.widget_key(key), help=help)
+
+
+def _data_section(d):
+    source = UPLOAD if d["data_file"] else d["data"]
+    d["_source"] = source = st.selectbox("Data", SOURCES, index=SOURCES.index(source),
+                          format_func=SOURCE_LABELS.get, key=state.widget_key("source"))
+    if source == UPLOAD:
+        _upload_section(d)
+        return d
+    d["data"], d["data_file"] = source, None
+    d["n_samples"] = _number("points n", int(d["n_samples"]), "n_samples", 2, MAX_SAMPLES, 1)
+    if source in TOYS:
+        d["dim"] = 2
+        st.caption("2-D toy data: d = 2, where the theory does not apply.")
+    else:
+        dim = int(d["dim"]) if d["dim"] > 2 else Scenario().dim
+        d["dim"] = _number("dimension d", dim, "dim", 1, MAX_DIM, 50)
+    if source == "mixture":
+        d["mu_norm"] = _number("mean norm ‖μ‖", float(d["mu_norm"]), "mu_norm", 0.0, None, 0.5)
+        d["n_test"] = _number("test points", int(d["n_test"]), "n_test", 0, 100_000, 500)
+    d["seed"] = _number("seed", int(d["seed"]), "seed", 0, 2**32 - 1, 1)
+    return d
+
+
+def _upload_section(d):
+    upload = st.file_uploader("CSV (features + a label column) or NPZ (X, y[, X_test, y_test])",
+                              type=["csv", "npz"], key=state.widget_key("upload"))
+    if upload is not None:
+        stored, err, _ = state.once_per_upload(
+            "data", upload.file_id, lambda: cached.store_upload(upload.name, upload.getvalue()))
+        if err is not None:
+            show_error(err, "Nothing was changed: fix the file and upload it again.")
+        else:
+            path, ds = stored
+            d["data_file"] = path
+            test = f", {ds.X_test.shape[0]} test points" if ds.has_test else ""
+            st.success(f"{upload.name}: n = {ds.n_samples}, d = {ds.dim}{test}.",
+                       icon=":material/description:")
+    if d["data_file"]:
+        st.caption(f"Data file: {d['data_file']}")
+    else:
+        st.info("Upload a file, then press Train.")
+
+
+def _model_section(d):
+    d["model"] = st.radio("Model", tuple(MODEL_LABELS), index=tuple(MODEL_LABELS).index(d["model"]),
+                          format_func=MODEL_LABELS.get, key=state.widget_key("model"))
+    if d["model"] == "relu":
+        d["width"] = _number("hidden neurons m", int(d["width"]), "width", 2, MAX_WIDTH, 10)
+        d["init_scale"] = _number("init scale s", float(d["init_scale"]), "init_scale", 1e-12,
+                                  None, None, "%g", "W_0 entries ~ N(0, s²/d)")
+        d["start"] = "trained"
+    else:
+        d["start"] = st.radio("Start from", ("trained", "exact"),
+                              index=("trained", "exact").index(d["start"]),
+                              format_func={"trained": "GD-trained model",
+                                           "exact": "exact max-margin SVM"}.get,
+                              key=state.widget_key("start"), horizontal=True)
+    return d
+
+
+def _optimizer_section(d):
+    d["optimizer"] = st.selectbox("Optimizer", OPTIMIZERS, index=OPTIMIZERS.index(d["optimizer"]),
+                                  format_func={"normalized": "normalized GD (η / L)",
+                                               "plain": "plain GD"}.get,
+                                  key=state.widget_key("optimizer"))
+    d["loss"] = st.selectbox("Loss", LOSSES, index=LOSSES.index(d["loss"]),
+                             format_func={"exp": "exponential", "logistic": "logistic"}.get,
+                             key=state.widget_key("loss"))
+    d["lr"] = _number("learning rate η", float(d["lr"]), "lr", 1e-9, None, 0.5, "%g")
+    default = DEFAULT_STEPS[d["model"]]
+    steps = _number("GD steps", int(d["steps"] or default), f"steps_{d['model']}", 1,
+                    MAX_STEPS, 100)
+    d["steps"] = None if steps == default else int(steps)
+    return d
+
+
+def _certificate_section(d):
+    d["kink_tol"] = st.slider("kink band κ", 0.0, 0.2, float(d["kink_tol"]), 0.005,
+                              key=state.widget_key("kink_tol"), help=KAPPA_HELP)
+    restrict = st.checkbox("only near-active points carry λ", d["active_tol"] is not None,
+                           key=state.widget_key("restrict"),
+                           help="α: only points with q_i <= 1 + α may have λ_i > 0 "
+                                "(needed when n >= d, where λ is not unique).")
+    d["active_tol"] = (_number("α", float(d["active_tol"] or 0.05), "active_tol", 0.0, None, 0.01,
+                               "%g") if restrict else None)
+    return d
+
+
+def scenario_editor(draft):
+    """All settings, one tab per section.
+
+    Returns (draft, ready): the edited dict of Scenario fields, and False while the upload
+    source is chosen but no valid file is in.
+    """
+    d = dict(draft)
+    sections = (("Data", _data_section), ("Model", _model_section),
+                ("Optimizer", _optimizer_section), ("Certificate", _certificate_section))
+    for tab, (_, section) in zip(st.tabs([t for t, _ in sections]), sections):
+        with tab:
+            d = section(d)
+    source = d.pop("_source")
+    return d, not (source == UPLOAD and not d["data_file"])
+
+
+def train(values):
+    """Validate and train the draft with a progress bar; commit it only if that works."""
+    try:
+        scenario = Scenario.from_dict(values)
+    except InputError as err:
+        show_error(err, "The current model is kept.")
+        return
+    if scenario == state.scenario():
+        st.info("These settings are already trained.", icon=":material/info:")
+        return
+
+    def work(progress):
+        def steps(done, total):
+            progress(done / total, f"Training: step {done} of {total}" if done < total
+                     else "Certifying: recovering λ by non-negative least squares...")
+        return cached.prepared(scenario, _progress=steps)
+
+    try:
+        prep = run_with_progress(work, "Training...")
+    except InputError as err:
+        show_error(err, "The previous model and forget list are kept.")
+        return
+    state.commit(scenario, (default_forget(prep),))
+    state.notify(f"Trained in {prep.seconds:.2f} s; forgetting point {default_forget(prep)[0]} "
+                 "(the support vector with the largest λ) on the Unlearn page.")
+    st.rerun()

@@ -1,0 +1,126 @@
+"""Sharing a state: URL query parameters and the "Download scenario" JSON (pure, no Streamlit).
+
+A shared state is a validated ``Scenario``, the removal history (a tuple of actions, each a
+tuple of point indices, in order), the GA multiplier c and the sequential flag. The URL
+carries the scenario fields that differ from the defaults, ``forget=3,8`` and ``c`` / ``seq``
+when not default; the JSON carries everything. Floats are written with ``repr``, so both
+round-trip bit for bit.
+"""
+import json
+import math
+from dataclasses import dataclass, fields
+
+from core.errors import InputError
+from core.scenario import Scenario
+
+FORMAT = "unlearning-explorer/scenario"
+VERSION = 1
+OPTIONAL_TYPES = {"steps": int, "active_tol": float, "data_file": str}
+FIELD_TYPES = {f.name: OPTIONAL_TYPES.get(f.name, type(f.default)) for f in fields(Scenario)}
+STATE_KEYS = ("forget", "c", "seq")
+
+
+@dataclass(frozen=True)
+class Shared:
+    """Everything a link or a scenario file restores."""
+
+    scenario: Scenario
+    history: tuple = ()
+    scale: float = 1.0
+    sequential: bool = False
+
+    @property
+    def forget(self):
+        """The forget list: every action's points, in removal order."""
+        return tuple(i for action in self.history for i in action)
+
+
+def _text(value):
+    return repr(float(value)) if isinstance(value, float) else str(value)
+
+
+def _parse(name, text, kind):
+    try:
+        if kind is float:
+            value = float(text)
+            if not math.isfinite(value):
+                raise ValueError
+            return value
+        return int(text) if kind is int else str(text)
+    except (TypeError, ValueError):
+        raise InputError(f"The link's {name}={text!r} is not a valid "
+                         f"{'number' if kind is float else 'integer'}.") from None
+
+
+def _indices(text):
+    parts = [p.strip() for p in str(text).split(",") if p.strip()]
+    if not all(p.isdigit() for p in parts):
+        raise InputError(f"The link's forget={text!r} must be point indices like 3,8.")
+    return tuple(int(p) for p in parts)
+
+
+def to_query(shared):
+    """Query parameters (str -> str) of a shared state: only what differs from the defaults."""
+    default = Scenario()
+    out = {f: _text(getattr(shared.scenario, f)) for f in FIELD_TYPES
+           if getattr(shared.scenario, f) != getattr(default, f)}
+    if shared.forget:
+        out["forget"] = ",".join(str(i) for i in shared.forget)
+    if shared.scale != 1.0:
+        out["c"] = _text(shared.scale)
+    if shared.sequential:
+        out["seq"] = "1"
+    return out
+
+
+def from_query(params):
+    """Shared state from query parameters (a mapping of str to str); unknown keys are ignored.
+
+    Each forgotten point of the link becomes one action of the history.
+    Raises InputError naming the bad parameter.
+    """
+    values = {k: _parse(k, params[k], FIELD_TYPES[k]) for k in FIELD_TYPES if k in params}
+    scenario = Scenario.from_dict(values)
+    history = tuple((i,) for i in _indices(params.get("forget", "")))
+    scale = _parse("c", params["c"], float) if "c" in params else 1.0
+    return Shared(scenario, history, scale, params.get("seq", "0") in ("1", "true"))
+
+
+def to_json(shared):
+    """The "Download scenario" file: scenario, history, c and the sequential flag."""
+    return json.dumps({"format": FORMAT, "version": VERSION,
+                       "scenario": shared.scenario.to_dict(),
+                       "forget": list(shared.forget),
+                       "history": [list(a) for a in shared.history],
+                       "scale": float(shared.scale), "sequential": bool(shared.sequential)},
+                      indent=2)
+
+
+def from_json(text):
+    """Shared state from a scenario file written by ``to_json`` (or just a scenario dict).
+
+    Raises InputError when the file is not such JSON or a value is invalid.
+    """
+    try:
+        data = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InputError(f"The scenario file is not valid JSON ({err}): use a file from "
+                         "'Download scenario'.") from None
+    if not isinstance(data, dict):
+        raise InputError("The scenario file must hold a JSON object: use a file from "
+                         "'Download scenario'.")
+    if data.get("format", FORMAT) != FORMAT:
+        raise InputError(f"The file's format is {data.get('format')!r}, not {FORMAT!r}.")
+    scenario = Scenario.from_dict(data.get("scenario", {}))
+    history = data.get("history")
+    if history is None:
+        history = [[i] for i in data.get("forget", [])]
+    try:
+        history = tuple(tuple(int(i) for i in action) for action in history)
+        scale = float(data.get("scale", 1.0))
+    except (TypeError, ValueError):
+        raise InputError("The file's history must be lists of point indices and its scale "
+                         "a number.") from None
+    if not math.isfinite(scale):
+        raise InputError(f"The file's scale must be a finite number, not {scale!r}.")
+    return Shared(scenario, history, scale, bool(data.get("sequential", False)))

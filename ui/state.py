@@ -1,0 +1,227 @@
+"""Session state: the only module that reads or writes ``st.session_state`` (STYLE.md).
+
+What a session remembers: the committed ``Scenario``, the removal history (a tuple of
+actions, each a tuple of point indices; ``None`` until the default forget set is chosen),
+the GA multiplier c and the sequential flag, the presentation toggle, the draft of the
+Data & training form, and a few widget bookkeeping values. Everything here survives page
+switches; the scenario and history also live in the URL (``sync_url``), so a copied link
+reopens the same state in a new browser.
+
+Keys are prefixed with ``ux.``; other modules append their own section at the end.
+"""
+import streamlit as st
+
+from core.errors import InputError
+from core.scenario import Scenario
+from ui import share
+
+PREFIX = "ux."
+NONCE = "ux.plane_nonce"
+PLANE_KEY = "ux.plane.{}"          # key of the selectable margin-lambda chart, by nonce
+
+
+def _get(name, default=None):
+    return st.session_state.get(PREFIX + name, default)
+
+
+def _set(name, value):
+    st.session_state[PREFIX + name] = value
+
+
+# ------------------------------------------------------------------ session start and URL
+
+def init():
+    """Once per session: defaults, then the state of the link it was opened with.
+
+    Returns a message when the link's parameters were invalid (the defaults are used).
+    """
+    if _get("ready"):
+        return None
+    _set("ready", True)
+    _set("token", 0)
+    st.session_state[NONCE] = 0
+    params = {k: st.query_params[k] for k in st.query_params}
+    message = None
+    try:
+        shared = share.from_query(params)
+        history = shared.history if "forget" in params else None
+    except InputError as err:
+        shared, history = share.Shared(Scenario()), None
+        message = f"{err} The link's settings were ignored; showing the default demo."
+    commit(shared.scenario, history)
+    _set("scale", shared.scale)
+    _set("sequential", shared.sequential)
+    return message
+
+
+def shared():
+    """The shareable part of the state (``ui.share.Shared``)."""
+    return share.Shared(scenario(), history() or (), scale(), sequential())
+
+
+def sync_url():
+    """Write the state into the URL (page switches drop query parameters)."""
+    wanted = share.to_query(shared())
+    wanted["forget"] = wanted.get("forget", "")
+    current = {k: st.query_params[k] for k in st.query_params}
+    if current != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def load(shared_state):
+    """Replace scenario, history, c and the sequential flag (a loaded file or the demo)."""
+    commit(shared_state.scenario, shared_state.history)
+    _set("scale", float(shared_state.scale))
+    _set("sequential", bool(shared_state.sequential))
+
+
+# ------------------------------------------------------------------ scenario and history
+
+def scenario():
+    """The committed (trained) scenario."""
+    return _get("scenario")
+
+
+def commit(new_scenario, history=None):
+    """Make ``new_scenario`` current with a history (None: the default forget set).
+
+    Forms re-read their values from it and chart selections are cleared.
+    """
+    _set("scenario", new_scenario)
+    _set("history", None if history is None else tuple(tuple(a) for a in history))
+    _set("draft", new_scenario.to_dict())
+    _set("step_points", None)
+    _set("token", _get("token", 0) + 1)
+    clear_selection()
+
+
+def history():
+    """Tuple of removal actions (tuples of indices), or None before the default is chosen."""
+    return _get("history")
+
+
+def forget():
+    """The forget list: all removed points in order."""
+    return tuple(i for action in (history() or ()) for i in action)
+
+
+def set_history(actions):
+    _set("history", tuple(tuple(int(i) for i in a) for a in actions))
+
+
+def add_action(indices):
+    """Append one removal action (indices not yet forgotten, in the given order)."""
+    done = set(forget())
+    new = tuple(int(i) for i in indices if int(i) not in done)
+    if new:
+        set_history((history() or ()) + (new,))
+    return new
+
+
+def undo():
+    """Drop the last removal action."""
+    set_history((history() or ())[:-1])
+
+
+def reset():
+    """Forget nothing."""
+    set_history(())
+
+
+# ------------------------------------------------------------------ settings bound to widgets
+
+def scale():
+    return float(_get("scale", 1.0))
+
+
+def sequential():
+    return bool(_get("sequential", False))
+
+
+def presentation():
+    return bool(_get("presentation", False))
+
+
+def step_points():
+    """Points chosen on the Step size page (None: the forget list)."""
+    return _get("step_points")
+
+
+def widget_key(name):
+    """Key of the widget bound to setting ``name``; changes when a scenario is committed."""
+    return f"{PREFIX}w.{name}.{_get('token', 0)}"
+
+
+def store_widget(name, key):
+    """on_change callback: copy the value of widget ``key`` into setting ``name``."""
+    _set(name, st.session_state[key])
+
+
+def draft():
+    """Scenario fields being edited on Data & training (a dict)."""
+    return dict(_get("draft") or scenario().to_dict())
+
+
+def set_draft(values):
+    _set("draft", dict(values))
+
+
+# ------------------------------------------------------------------ chart selection, uploads
+
+def plane_key():
+    """Key of the selectable chart; a new key clears the selection in the browser."""
+    return PLANE_KEY.format(st.session_state.get(NONCE, 0))
+
+
+def clear_selection():
+    st.session_state[NONCE] = st.session_state.get(NONCE, 0) + 1
+
+
+def once_per_upload(slot, file_id, handle):
+    """Run ``handle()`` once per uploaded file in ``slot``; keep its outcome for reruns.
+
+    Returns (result, error, fresh): ``handle``'s value or the InputError it raised, and
+    whether it ran on this call.
+    """
+    kept = _get(f"upload.{slot}")
+    if kept is not None and kept[0] == file_id:
+        return kept[1], kept[2], False
+    try:
+        kept = (file_id, handle(), None)
+    except InputError as err:
+        kept = (file_id, None, err)
+    _set(f"upload.{slot}", kept)
+    return kept[1], kept[2], True
+
+
+def notify(message):
+    """Keep a message to show once on the next run (e.g. after st.rerun)."""
+    _set("notice", message)
+
+
+def pop_notice():
+    message = _get("notice")
+    _set("notice", None)
+    return message
+
+
+# ---- sweeps: Scaling and Generalization pages ----
+# The last result of each page (a core.sweep.SweepResult, or a generalization run as
+# (settings dict, curve DataFrame, failure messages)), kept across page switches.
+
+def sweep_result():
+    """The Scaling page's last ``core.sweep.SweepResult`` (None before the first run)."""
+    return _get("sweeps.scaling")
+
+
+def set_sweep_result(result):
+    _set("sweeps.scaling", result)
+
+
+def curve_result():
+    """The Generalization page's last run: (settings, curve frame, failures) or None."""
+    return _get("sweeps.generalization")
+
+
+def set_curve_result(settings, curve, failures=()):
+    _set("sweeps.generalization", (dict(settings), curve, tuple(failures)))

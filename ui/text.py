@@ -1,0 +1,62 @@
+"""Words and number formats the pages show (pure, no Streamlit)."""
+import math
+
+CARD_METRICS = (("eps_rel", "ε_rel"), ("delta", "δ"), ("tau", "τ"),
+                ("cosine_to_retrain", "cos to retrain"))
+METRIC_HELP = {
+    "eps_rel": "Stationarity residual ‖θ − Σ_R λ_i y_i ∂N(θ; x_i)‖ divided by ‖θ‖: "
+               "0 means an exact KKT point of the max-margin problem on the retained data.",
+    "delta": "Complementary slackness: max over R of λ_i (q_i − 1).",
+    "tau": "Feasibility slack: max(0, 1 − min over R of q_i) (our reading of the paper's τ).",
+    "cosine_to_retrain": "Cosine between the flattened parameters and those of the model "
+                         "retrained from scratch on R.",
+    "test_accuracy": "Accuracy on the held-out test set.",
+}
+
+
+def fmt(value, kind="g"):
+    """A metric for a card: 3 significant digits; cosines and accuracies with 4 decimals."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    if kind == "f":
+        return f"{value:.4f}"
+    return f"{value:.2g}" if 0 < abs(value) < 1e-4 else f"{value:.3g}"
+
+
+def card_format(metric):
+    """The format kind of a card metric."""
+    return "f" if metric in ("cosine_to_retrain", "test_accuracy") else "g"
+
+
+def verdict(methods, scale=1.0, forgotten_lam=None):
+    """(level, sentence) judging the GA step against doing nothing and retraining.
+
+    ``methods`` is ``core.report.methods_frame`` indexed by method name; ``forgotten_lam``
+    the dual variables of the forgotten points. level is "success" when GA beats doing
+    nothing on eps_rel, "info" when only non-support points were forgotten, else "warning".
+    """
+    ga, nothing = methods.loc["ga"], methods.loc["do_nothing"]
+    if forgotten_lam is not None and max(forgotten_lam, default=0.0) <= 0.0:
+        return "info", ("Only points with λ = 0 (not support vectors) were forgotten: the GA "
+                        "step is zero, and the model is already a KKT point without them, "
+                        "as retraining confirms. Forget a support vector to see the step work.")
+    gain = nothing["eps_rel"] / max(ga["eps_rel"], 1e-300)
+    cos = ga["cosine_to_retrain"]
+    step = "One GA step" + ("" if scale == 1.0 else f" (c = {scale:g})")
+    if ga["eps_rel"] < nothing["eps_rel"]:
+        times = "to round-off" if ga["eps_rel"] < 1e-10 else f"{gain:.1f}× lower"
+        return "success", (f"{step} forgets: ε_rel falls from {fmt(nothing['eps_rel'])} "
+                           f"(do nothing) to {fmt(ga['eps_rel'])} ({times}), and the model "
+                           f"points where retraining does (cosine {fmt(cos, 'f')}).")
+    return "warning", (f"{step} does not beat doing nothing here: ε_rel {fmt(ga['eps_rel'])} vs "
+                       f"{fmt(nothing['eps_rel'])} — the theory needs n < d and nearly "
+                       "orthogonal data (see the regime gauge on Data & training).")
+
+
+def plane_summary(forgotten, limit=2):
+    """Subtitle lines on what happened to the forgotten points (``ui.frames.forgotten_frame``)."""
+    lines = [f"forgotten #{r.index}: margin {r.margin_before:.3f} → {r.margin_after:.3f} "
+             f"(retrain {r.margin_retrain:.3f})" for r in forgotten.head(limit).itertuples()]
+    if len(forgotten) > limit:
+        lines[-1] += f", and {len(forgotten) - limit} more"
+    return lines + ["grey rings: the same points retrained from scratch"]
