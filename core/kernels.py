@@ -39,11 +39,13 @@ def model_outputs(Zt, v, is_relu, out):
     m, n = Zt.shape
     out[:] = 0.0
     for j in range(m):
-        for i in range(n):
-            z = Zt[j, i]
-            if is_relu and z <= 0.0:
-                continue
-            out[i] += v[j] * z
+        vj = v[j]
+        if is_relu:                      # branch-free inner loops (they vectorise)
+            for i in range(n):
+                out[i] += vj * max(Zt[j, i], 0.0)
+        else:
+            for i in range(n):
+                out[i] += vj * Zt[j, i]
 
 
 @kernel
@@ -123,10 +125,12 @@ def add_step(Zt, y, v, is_relu, lr, g, A, C):
     """
     m, n = Zt.shape
     keep = C.shape[0] == m
+    step = lr * g * y
     for j in range(m):
+        vj = v[j]
         for i in range(n):
-            active = (not is_relu) or Zt[j, i] > 0.0
-            c = lr * g[i] * y[i] * v[j] if active else 0.0
+            slope = 1.0 if (not is_relu or Zt[j, i] > 0.0) else 0.0
+            c = vj * step[i] * slope
             A[j, i] += c
             if keep:
                 C[j, i] = c
