@@ -27,11 +27,9 @@ PAGES = [
     st.Page("pages/2_data.py", title="Data & training", icon=":material/model_training:"),
     st.Page("pages/4_kkt.py", title="KKT inspector", icon=":material/grid_on:"),
     st.Page("pages/5_step_size.py", title="Step size", icon=":material/tune:"),
+    st.Page("pages/6_scaling.py", title="Scaling", icon=":material/trending_down:"),
+    st.Page("pages/7_generalization.py", title="Generalization", icon=":material/verified:"),
 ]
-OPTIONAL = [("pages/6_scaling.py", "Scaling", ":material/trending_down:"),
-            ("pages/7_generalization.py", "Generalization", ":material/verified:")]
-PAGES += [st.Page(path, title=title, icon=icon)
-          for path, title, icon in OPTIONAL if (HERE / path).exists()]
 # The Overview reads first in the bar; Unlearn stays the landing page.
 page = st.navigation([PAGES[1], PAGES[0]] + PAGES[2:], position="top")
 widgets.start_session()

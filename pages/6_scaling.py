@@ -35,7 +35,7 @@ with st.form("ux.sweep_form", border=True):
     run = st.form_submit_button("Run the sweep", type="primary", icon=":material/play_arrow:",
                                 key="ux.sweep.run")
 
-if run:
+if run or state.sweep_result() is None:     # first visit: the default sweep, at once
     try:
         base = state.scenario() if own else Scenario()
         base = base.replace(model=model, start="trained") if model == "relu" \

@@ -34,7 +34,7 @@ with st.form("ux.curve_form", border=True):
     run = st.form_submit_button("Forget and measure", type="primary",
                                 icon=":material/play_arrow:", key="ux.curve.run")
 
-if run:
+if run or state.curve_result() is None:     # first visit: the default curve, at once
     try:
         base = Scenario(model=model, data="mixture", n_samples=int(n), dim=int(dim),
                         mu_norm=float(mu)).validated()
