@@ -26,6 +26,7 @@ from core.errors import InputError
 from core.generalization import curve_job
 from core.scenario import Scenario
 from core.sweep import run_sweep
+from core.sweep_cli import add_executor_options
 from core.sweep_spec import SweepSpec
 from core.sweep_store import output_matches
 
@@ -265,11 +266,7 @@ def add_reproduce_options(parser):
     p = parser.add_argument
     p("--out", required=True, metavar="DIR", help="directory for figures, CSVs, summary.md")
     p("--quick", action="store_true", help="fewer dimensions and seeds (about a minute)")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, metavar="N",
-                       help="local workers (default: every core)")
-    where.add_argument("--scheduler", metavar="ADDRESS",
-                       help="Dask scheduler, e.g. tcp://HOST:8786 (needs dask[distributed])")
+    add_executor_options(parser)
 
 
 def run_cli(args, stream=None):

@@ -16,9 +16,14 @@ def add_sweep_options(parser):
     p("--sequential", action="store_true", help="one GA step per point")
     p("--out", required=True, metavar="CSV", help="results, written as jobs finish")
     p("--overwrite", action="store_true", help="replace an --out that holds another sweep")
+    add_executor_options(parser)
+
+
+def add_executor_options(parser):
+    """--workers N (local threads over the GIL-free kernels) or --scheduler ADDRESS (Dask)."""
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, metavar="N",
-                       help="local worker processes (default: every core)")
+                       help="local worker threads (default: every core)")
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="Dask scheduler, e.g. tcp://HOST:8786 (needs dask[distributed])")
 

@@ -15,6 +15,7 @@ from core.compare import compare, default_forget, prepare, scale_curve, training
 from core.errors import InputError
 from core.scenario import Scenario
 from ui import charts, export, frames, share
+from ui.style import METRIC_TITLES
 from ui.text import verdict
 from core.report import methods_frame
 
@@ -104,8 +105,8 @@ def test_step_size_chart_marks_the_minimum_and_c_equal_one(comparison):
     assert f"minimum at c = {c_min:.2f}" in text
     assert "c = 1 (theory)" in text
     panels = [p for row in spec["vconcat"] for p in row["hconcat"]]
-    assert [p["title"].split(":")[0] for p in panels] == list(charts.METRIC_TITLES.values())
-    for panel, field in zip(panels, charts.METRIC_TITLES):
+    assert [p["title"].split(":")[0] for p in panels] == [METRIC_TITLES[f] for f in charts.STEP_PANELS]
+    for panel, field in zip(panels, charts.STEP_PANELS):
         line = next(l for l in panel["layer"] if l["mark"]["type"] == "line")
         assert fields(line) == {"x": "scale", "y": field}
         assert field in tooltip_fields(line)

@@ -5,50 +5,18 @@ configured top-level chart, so that the app and ``ui.export`` (PNG/SVG) draw the
 The frames come from ``ui.frames`` or ``core.compare``.
 """
 import math
-from dataclasses import dataclass
-
 import altair as alt
 import pandas as pd
 
 from ui.frames import ACTIVATION_STATES, CLASS_NAMES, STATUS
+from ui.style import METRIC_TITLES, finish, style
 
 PICK = "pick"                       # name of the point selection on the margin-lambda plane
 CLASS_DOMAIN = [CLASS_NAMES[-1], CLASS_NAMES[1]]
 CLASS_COLORS = ["#1f6fd1", "#e8710a"]
 STATUS_SHAPES = ["circle", "diamond", "cross"]
 ACTIVATION_COLORS = ["#3b7dd8", "#f2c14e", "#e9ecef", "#d62728", "#7b2cbf"]
-METRIC_TITLES = {"eps_rel": "ε_rel (stationarity)", "delta": "δ (compl. slackness)",
-                 "tau": "τ (feasibility slack)", "cosine_to_retrain": "cosine to retrain"}
-
-
-@dataclass(frozen=True)
-class Style:
-    """Sizes for one display mode."""
-
-    font: int
-    title: int
-    point: int
-    stroke: float
-    line: float
-
-
-def style(presentation=False):
-    """Normal or presentation sizes (fonts about 1.4x, marks about 2x)."""
-    if presentation:
-        return Style(font=17, title=21, point=190, stroke=2.6, line=4.0)
-    return Style(font=12, title=15, point=90, stroke=1.4, line=2.2)
-
-
-def _finish(chart, s):
-    """Shared configuration: fonts, no view border, a plain white background."""
-    return (chart.configure(background="white", font="Helvetica, Arial, sans-serif")
-            .configure_axis(labelFontSize=s.font, titleFontSize=s.font + 1, grid=True,
-                            gridColor="#eceff3", titleFontWeight="normal")
-            .configure_legend(labelFontSize=s.font, titleFontSize=s.font, symbolSize=s.point,
-                              orient="bottom", direction="horizontal")
-            .configure_title(fontSize=s.title, subtitleFontSize=s.font, anchor="start",
-                             subtitleColor="#555")
-            .configure_view(stroke=None))
+STEP_PANELS = ("eps_rel", "delta", "tau", "cosine_to_retrain")   # the Step size page
 
 
 def _class_color(legend=True):
@@ -127,7 +95,7 @@ def margin_lambda_plane(df, presentation=False, height=380, title=None):
         height=height, title=alt.Title(title or "Margin-λ plane of the trained model",
                                        subtitle="support vectors sit at q = 1 (dashed)"),
         usermeta={"embedOptions": {"renderer": "svg"}})
-    return _finish(chart, s)
+    return finish(chart, s)
 
 
 def _arrow_angles(df, xdom, ydom, aspect):
@@ -179,7 +147,7 @@ def plane_after(df, presentation=False, height=380, aspect=1.6, subtitle=None):
             "After forgetting: retained points, before → after one GA step",
             subtitle=subtitle or "grey rings: the same points after retraining from scratch"),
         usermeta={"embedOptions": {"renderer": "svg"}})
-    return _finish(chart, s)
+    return finish(chart, s)
 
 
 TRAINING_PANELS = {"log_loss": "log L (training loss)",
@@ -201,7 +169,7 @@ def training_curve(df, field, presentation=False, height=200):
                              scale=alt.Scale(type="log") if log else alt.Scale(zero=False)),
                      tooltip=[alt.Tooltip("step:Q"), alt.Tooltip(f"{field}:Q", format=".4g")])
              .properties(height=height, title=TRAINING_PANELS[field]))
-    return _finish(chart, s)
+    return finish(chart, s)
 
 
 def data_view(df, regions=None, presentation=False, height=360):
@@ -224,7 +192,7 @@ def data_view(df, regions=None, presentation=False, height=360):
         tooltip=[alt.Tooltip("index:Q", title="point"), alt.Tooltip("class:N", title="label"),
                  alt.Tooltip("status:N")]))
     chart = alt.layer(*layers).properties(height=height, title="The training data")
-    return _finish(chart, s)
+    return finish(chart, s)
 
 
 def _heatmap(df, field, title, s, width, height):
@@ -259,7 +227,7 @@ def activation_maps(df, presentation=False, width=1100, height=330):
                    .mark_rule(color="black", strokeWidth=s.stroke, strokeDash=[3, 2], opacity=0.7)
                    .encode(x="mid:Q"))
         after = alt.layer(after, outline)
-    return _finish(alt.hconcat(before, after).resolve_scale(color="shared"), s)
+    return finish(alt.hconcat(before, after).resolve_scale(color="shared"), s)
 
 
 def residuals(df, presentation=False, height=300):
@@ -274,7 +242,7 @@ def residuals(df, presentation=False, height=300):
         color=alt.Color("model:N", sort=None, legend=alt.Legend(title=None)),
         tooltip=["neuron:Q", "model:N", alt.Tooltip("residual:Q", format=".3g")]).properties(
         height=height, title="Where the stationarity residual sits, neuron by neuron")
-    return _finish(chart, s)
+    return finish(chart, s)
 
 
 def step_size(df, reference=None, presentation=False, width=1100, height=210):
@@ -286,7 +254,7 @@ def step_size(df, reference=None, presentation=False, width=1100, height=210):
     w = int(width / 2) - 70
     marks = pd.DataFrame({"scale": [1.0, c_min], "what": ["c = 1 (theory)", "minimum of ε_rel"]})
     panels = []
-    for field, title in METRIC_TITLES.items():
+    for field, title in ((f, METRIC_TITLES[f]) for f in STEP_PANELS):
         y = alt.Y(f"{field}:Q", title=None, scale=alt.Scale(zero=False))
         line = alt.Chart(df).mark_line(strokeWidth=s.line, color="#1f6fd1",
                                        point=alt.OverlayMarkDef(size=s.point * 0.35)).encode(
@@ -311,4 +279,4 @@ def step_size(df, reference=None, presentation=False, width=1100, height=210):
         title=alt.Title("One GA step against its size c",
                         subtitle="dashed: c = 1, the theory step; red: the minimum of ε_rel; "
                                  "dotted green: retraining from scratch"))
-    return _finish(chart, s)
+    return finish(chart, s)

@@ -12,42 +12,15 @@ import altair as alt
 import pandas as pd
 
 from core.report import METHOD_LABELS
+from ui.style import METHOD_COLORS, METRIC_TITLES, finish, style
 
-METHOD_COLORS = {"ga": "#d62728", "do_nothing": "#7f7f7f", "retrain": "#1f6fd1",
-                 "exact": "#2ca02c"}
 MODEL_LABELS = {"linear": "linear model", "relu": "two-layer ReLU net"}
 PARAM_TITLES = {"dim": "input dimension d", "n_samples": "training points n",
                 "width": "hidden neurons m", "scale": "c (multiple of the theory step size)",
                 "mu_norm": "mixture mean norm ‖μ‖", "kink_tol": "kink tolerance κ"}
-METRIC_TITLES = {"eps": "ε (stationarity residual)", "eps_rel": "ε_rel (stationarity)",
-                 "delta": "δ (complementary slackness)", "tau": "τ (feasibility slack)",
-                 "cosine_to_retrain": "cosine to retrain", "cosine_to_exact": "cosine to exact SVM",
-                 "forget_margin": "margin of the forgotten point",
-                 "test_accuracy": "test accuracy", "test_agreement": "agreement with retrain",
-                 "n_support": "support vectors", "seconds": "seconds"}
 REGION_COLORS = ["#cdebd3", "#fbeec1", "#e6e6e6"]      # theory, approximate, outside
 LOG_METRICS = ("eps", "eps_rel", "delta", "tau", "seconds")
 LOG_PARAMS = ("dim", "n_samples", "width")
-FONT = "Helvetica, Arial, sans-serif"
-
-
-def _sizes(presentation):
-    return (dict(font=16, title=19, point=110, line=3.2, band=0.18) if presentation
-            else dict(font=12, title=15, point=60, line=2.2, band=0.15))
-
-
-def _finish(chart, s):
-    """Shared look: fonts, light grid, legend below, no view border, white background."""
-    return (chart.configure(background="white", font=FONT, padding=12)
-            .configure_axis(labelFontSize=s["font"], titleFontSize=s["font"] + 1,
-                            gridColor="#eceff3", titleFontWeight="normal", labelLimit=260)
-            .configure_legend(labelFontSize=s["font"], titleFontSize=s["font"],
-                              orient="bottom", direction="horizontal", symbolStrokeWidth=3,
-                              labelLimit=320)
-            .configure_title(fontSize=s["title"], subtitleFontSize=s["font"] - 1,
-                             anchor="start", subtitleColor="#555", offset=10)
-            .configure_axisY(labelFlush=True)     # no label above the plot: titles align
-            .configure_view(stroke=None))
 
 
 def _method_scale(methods):
@@ -149,11 +122,11 @@ def _mean_band(agg, x_enc, methods, s, y_scale, y_title=None, y_axis=None, band=
     if band:
         # the band's colour is its own field: Vega-Lite would merge (and hide) the legends
         layers.append(alt.Chart(agg.assign(band=agg["label"])).mark_area(
-            opacity=s["band"]).encode(
+            opacity=s.band).encode(
             x=x_enc, fill=alt.Fill("band:N", scale=_method_scale(methods), legend=None),
             y=alt.Y("lo:Q", scale=y_scale, title=y_title, axis=axis), y2="hi:Q"))
     layers.append(alt.Chart(agg).mark_line(
-        strokeWidth=s["line"], point=alt.OverlayMarkDef(size=s["point"])).encode(
+        strokeWidth=s.line, point=alt.OverlayMarkDef(size=s.point)).encode(
         x=x_enc, color=_method_color(methods),
         y=alt.Y("mean:Q", scale=y_scale, title=y_title, axis=axis),
         tooltip=[alt.Tooltip("label:N", title="method"), x_enc.to_dict()["field"] + ":Q",
@@ -182,7 +155,7 @@ def metric_panel(frame, metric, methods=("ga", "do_nothing", "retrain"), present
     and a note says so: appended to ``notes`` if given (a figure's subtitle), else the
     panel's subtitle. ``rule`` = (x, label) draws a labelled dashed vertical line.
     """
-    s = sizes or _sizes(presentation)
+    s = sizes or style(presentation)
     param = str(frame["param"].iloc[0])
     methods = [m for m in methods if m in set(frame["method"])]
     df = frame[frame["method"].isin(methods)]
@@ -209,7 +182,7 @@ def metric_panel(frame, metric, methods=("ga", "do_nothing", "retrain"), present
         layers.insert(0, mark.mark_rule(strokeDash=[6, 4], color="#555", strokeWidth=1.5)
                       .encode(x="value:Q"))
         layers.append(mark.mark_text(align="left", baseline="top", dx=4, dy=4, color="#555",
-                                     fontSize=s["font"] - 2)
+                                     fontSize=s.font - 2)
                       .encode(x="value:Q", y=alt.value(0), text="text:N"))
     head = title or METRIC_TITLES.get(metric, metric)
     if notes is not None and note:
@@ -231,7 +204,7 @@ def scaling_figure(frame, metrics=("eps_rel", "delta", "tau"),
                    height=240, title=None, subtitle=None, rule=None):
     """Panels of ``metrics`` against the swept value (one model), side by side; ``rule``
     = (x, label) marks a value in every panel (e.g. n = d)."""
-    s = _sizes(presentation)
+    s = style(presentation)
     model = str(frame["model"].iloc[0])
     param = str(frame["param"].iloc[0])
     notes = []
@@ -241,13 +214,13 @@ def scaling_figure(frame, metrics=("eps_rel", "delta", "tau"),
                     f"{PARAM_TITLES.get(param, param)}"
     sub = [subtitle or f"line: mean over {_n_seeds(frame)} seeds, band: min–max"] + notes
     chart = alt.hconcat(*panels, spacing=28).properties(title=alt.Title(head, subtitle=sub))
-    return _finish(chart, s)
+    return finish(chart, s)
 
 
 def by_model_figure(frame, metric="cosine_to_retrain", methods=("ga", "do_nothing"),
                     presentation=False, width=380, height=260, title=None, subtitle=None):
     """``metric`` against the swept value, one panel per model (frames concatenated)."""
-    s = _sizes(presentation)
+    s = style(presentation)
     models = [m for m in ("linear", "relu") if m in set(frame["model"])]
     notes = []
     panels = [metric_panel(frame[frame["model"] == m], metric, methods, width=width,
@@ -258,7 +231,7 @@ def by_model_figure(frame, metric="cosine_to_retrain", methods=("ga", "do_nothin
                     f"{PARAM_TITLES.get(param, param)}"
     sub = [subtitle or f"line: mean over {_n_seeds(frame)} seeds, band: min–max"] + notes
     chart = alt.hconcat(*panels, spacing=36).properties(title=alt.Title(head, subtitle=sub))
-    return _finish(chart.resolve_scale(y="independent"), s)
+    return finish(chart.resolve_scale(y="independent"), s)
 
 
 def step_size_figure(frame, metric="eps_rel", presentation=False, width=380, height=260):
@@ -268,7 +241,7 @@ def step_size_figure(frame, metric="eps_rel", presentation=False, width=380, hei
     dot: the minimum of the mean; dotted, labelled: do nothing and retrain (they do not
     depend on c).
     """
-    s = _sizes(presentation)
+    s = style(presentation)
     models = [m for m in ("linear", "relu") if m in set(frame["model"])]
     methods = ["ga", "do_nothing", "retrain"]
     panels = []
@@ -289,13 +262,13 @@ def step_size_figure(frame, metric="eps_rel", presentation=False, width=380, hei
             strokeDash=[6, 4], color="#555", strokeWidth=1.5).encode(x="c:Q")]
         if len(levels):
             layers.append(alt.Chart(levels).mark_rule(
-                strokeDash=[2, 3], strokeWidth=s["line"] * 0.8).encode(
+                strokeDash=[2, 3], strokeWidth=s.line * 0.8).encode(
                 y=alt.Y("mean:Q", scale=y_scale, axis=y_axis, title=None),
                 color=_method_color(methods)))
         layers += _mean_band(agg, x, methods, s, y_scale, y_axis=y_axis)
         best = agg.loc[[agg["mean"].idxmin()]]
         c_min = float(best["value"].iloc[0])
-        layers.append(alt.Chart(best).mark_point(size=s["point"] * 2.5, color="#d62728",
+        layers.append(alt.Chart(best).mark_point(size=s.point * 2.5, color="#d62728",
                                                  filled=True, opacity=1).encode(
             x="value:Q", y=alt.Y("mean:Q", scale=y_scale)))
         panels.append(_layer(layers).properties(width=width, height=height, title=alt.Title(
@@ -304,13 +277,13 @@ def step_size_figure(frame, metric="eps_rel", presentation=False, width=380, hei
     sub = (f"dashed: c = 1, the paper's step; dotted: do nothing and retrain (they do not "
            f"depend on c); line: mean over {_n_seeds(frame)} seeds, band: min–max")
     chart = alt.hconcat(*panels, spacing=36).properties(title=alt.Title(head, subtitle=sub))
-    return _finish(chart.resolve_scale(y="independent"), s)
+    return finish(chart.resolve_scale(y="independent"), s)
 
 
 def forgetting_figure(curve, presentation=False, width=380, height=260, title=None):
     """Test accuracy and agreement with retrain while forgetting k = 0..K points one after
     another (``core.generalization`` rows, several seeds): GA vs retrain vs do nothing."""
-    s = _sizes(presentation)
+    s = style(presentation)
     methods = ["ga", "retrain", "do_nothing"]
     x = alt.X("k:Q", title="points forgotten so far (k)", axis=alt.Axis(tickMinStep=1),
               scale=alt.Scale(zero=True, nice=False))
@@ -331,7 +304,7 @@ def forgetting_figure(curve, presentation=False, width=380, height=260, title=No
            f" at each step; lines: mean over {_n_seeds(curve)} seeds, band (right): min–max")
     chart = alt.hconcat(*panels, spacing=36).properties(title=alt.Title(
         title or "Generalization while forgetting points one after another", subtitle=sub))
-    return _finish(chart, s)
+    return finish(chart, s)
 
 
 def regime_figure(frame, n_samples, presentation=False, width=520, height=280,
@@ -342,7 +315,7 @@ def regime_figure(frame, n_samples, presentation=False, width=520, height=280,
     (rho / n < ``approx_overlap``), where the result holds approximately; grey: d <= n.
     ``frame`` is a ``dim`` sweep; rho is the same for every method of a run.
     """
-    s = _sizes(presentation)
+    s = style(presentation)
     df = frame.drop_duplicates(["model", "value", "seed"]) if "model" in frame \
         else frame.drop_duplicates(["value", "seed"])
     agg = aggregate(df.assign(method="ga"), "value", "rho", by=())
@@ -356,9 +329,9 @@ def regime_figure(frame, n_samples, presentation=False, width=520, height=280,
         dict(x=max(d_lo, n_samples), x2=d_hi, y=1.0, y2=approx_overlap * n_samples,
              region=f"approximate: small overlaps (ρ < {approx_overlap:g}·n)"),
         dict(x=d_lo, x2=max(d_lo, n_samples), y=r_lo, y2=r_hi, region="outside: n ≥ d")])
-    regions = regions[regions["x2"] > regions["x"]]
-    region_color = alt.Color("region:N", title=None, sort=list(regions["region"]),
-                             scale=alt.Scale(domain=list(regions["region"]),
+    regions = regions[regions.x2 > regions.x]
+    region_color = alt.Color("region:N", title=None, sort=list(regions.region),
+                             scale=alt.Scale(domain=list(regions.region),
                                              range=REGION_COLORS[:len(regions)]))
     ticks = sorted(set(float(v) for v in agg["value"]))
     x_axis = alt.Axis(values=ticks if len(ticks) <= 7 else log_ticks(ticks[0], ticks[-1]),
@@ -368,8 +341,8 @@ def regime_figure(frame, n_samples, presentation=False, width=520, height=280,
         y=alt.Y("y:Q", scale=y_scale, title="ρ (regime gauge)"), y2="y2:Q", color=region_color)
     band = alt.Chart(agg).mark_area(opacity=0.25, color="#333").encode(
         x=alt.X("value:Q", scale=x_scale), y=alt.Y("lo:Q", scale=y_scale), y2="hi:Q")
-    line = alt.Chart(agg).mark_line(color="#222", strokeWidth=s["line"],
-                                    point=alt.OverlayMarkDef(size=s["point"], color="#222")
+    line = alt.Chart(agg).mark_line(color="#222", strokeWidth=s.line,
+                                    point=alt.OverlayMarkDef(size=s.point, color="#222")
                                     ).encode(
         x=alt.X("value:Q", scale=x_scale), y=alt.Y("mean:Q", scale=y_scale),
         tooltip=[alt.Tooltip("value:Q", title="d"),
@@ -379,7 +352,7 @@ def regime_figure(frame, n_samples, presentation=False, width=520, height=280,
         title=alt.Title("Where the theory applies: the regime gauge ρ against d",
                         subtitle=f"ρ = n·max|⟨x_i, x_j⟩| / min‖x_i‖², n = {n_samples}; "
                                  f"mean over {_n_seeds(df)} seeds"))
-    return _finish(chart, s)
+    return finish(chart, s)
 
 
 def figure_bytes(chart, fmt="png", scale=2):
