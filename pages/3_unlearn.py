@@ -7,6 +7,24 @@ from core.report import methods_frame
 from ui import cached, charts, frames, state, widgets
 from ui.text import plane_summary, verdict
 
+
+def forget_picked(picked):
+    """Button callback: forget the selected points, so the page then runs only once."""
+    try:
+        cached.checked(state.scenario(), state.forget() + picked)
+    except InputError as err:
+        state.notify(f"{err} Nothing was forgotten.", level="error")
+        return
+    state.add_action(picked)
+    state.clear_selection()
+
+
+def then_clear_selection(action):
+    """Button callback: undo or reset, and drop the chart's selection."""
+    action()
+    state.clear_selection()
+
+
 widgets.page_header("Unlearn with one gradient-ascent step")
 prep = widgets.require_prepared()
 sc, forget, pres = state.scenario(), state.forget(), state.presentation()
@@ -18,27 +36,16 @@ with left:
                           downloads=False)
     picked = [i for i in widgets.selected_indices(event) if i not in forget]
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-        forget_clicked = st.button(f"Forget selected ({len(picked)})", type="primary",
-                                   disabled=not picked, key="ux.forget",
-                                   icon=":material/auto_fix_high:")
-        undo_clicked = st.button("Undo", disabled=not forget, key="ux.undo", icon=":material/undo:")
-        reset_clicked = st.button("Reset", disabled=not forget, key="ux.reset",
-                                  icon=":material/restart_alt:")
+        st.button(f"Forget selected ({len(picked)})", type="primary", disabled=not picked,
+                  key="ux.forget", icon=":material/auto_fix_high:", on_click=forget_picked,
+                  args=(tuple(picked),))
+        st.button("Undo", disabled=not forget, key="ux.undo", icon=":material/undo:",
+                  on_click=then_clear_selection, args=(state.undo,))
+        st.button("Reset", disabled=not forget, key="ux.reset", icon=":material/restart_alt:",
+                  on_click=then_clear_selection, args=(state.reset,))
         widgets.chart_downloads(plane, "margin-lambda plane")
     st.caption("Click a point to select it, shift-click for several, double-click to clear; "
                "then **Forget selected**.")
-    if forget_clicked:
-        try:
-            cached.checked(sc, forget + tuple(picked))
-            state.add_action(picked)
-            state.clear_selection()
-            st.rerun()
-        except InputError as err:
-            widgets.show_error(err, "Nothing was forgotten.")
-    if undo_clicked or reset_clicked:
-        state.undo() if undo_clicked else state.reset()
-        state.clear_selection()
-        st.rerun()
 
 with right:
     c1, c2 = st.columns([2, 1], vertical_alignment="bottom")

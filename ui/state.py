@@ -194,15 +194,16 @@ def once_per_upload(slot, file_id, handle):
     return kept[1], kept[2], True
 
 
-def notify(message):
-    """Keep a message to show once on the next run (e.g. after st.rerun)."""
-    _set("notice", message)
+def notify(message, level="success"):
+    """Keep a message ("success" or "error") to show once on the next run."""
+    _set("notice", (level, message))
 
 
 def pop_notice():
-    message = _get("notice")
+    """(level, message) of the kept message, or None; it is shown once."""
+    notice = _get("notice")
     _set("notice", None)
-    return message
+    return notice
 
 
 # ---- sweeps: Scaling and Generalization pages ----

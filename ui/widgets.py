@@ -181,8 +181,10 @@ def page_header(title, caption=None):
     if upload is not None:
         _load_scenario_file(upload)
     notice = state.pop_notice()
-    if notice:
-        st.success(notice, icon=":material/check_circle:")
+    if notice and notice[0] == "error":
+        st.error(notice[1], icon=":material/error:")
+    elif notice:
+        st.success(notice[1], icon=":material/check_circle:")
     st.html(BASE_CSS + (PRESENTATION_CSS if state.presentation() else ""))
     if caption:
         st.caption(caption)
