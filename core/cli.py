@@ -10,7 +10,7 @@ import sys
 
 from core.compare import compare, default_forget, prepare
 from core.errors import InputError
-from core.report import comparison_to_dict, methods_frame
+from core.report import LARGE_TAU, comparison_to_dict, ga_outcome, methods_frame
 from core.reproduce import add_reproduce_options
 from core.reproduce import run_cli as run_reproduce_cli
 from core.scenario import DATA_KINDS, LOSSES, OPTIMIZERS, STARTS, Scenario
@@ -114,9 +114,13 @@ def format_report(result, comparison):
     lines.append(table[cols].to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     methods = result["methods"]
     if "ga" in methods and "do_nothing" in methods and methods["do_nothing"]["eps_rel"]:
-        ratio = methods["ga"]["eps_rel"] / methods["do_nothing"]["eps_rel"]
-        lines += ["", f"GA eps_rel is {ratio:.2f} x do-nothing's "
-                      f"({'better' if ratio < 1 else 'not better'})."]
+        ga, nothing = methods["ga"], methods["do_nothing"]
+        outcome = ga_outcome(ga, nothing)
+        note = {"better": "better", "not better": "not better",
+                "infeasible": f"lower, but tau = {ga['tau']:.3g} > {LARGE_TAU}: retained "
+                              "points pushed inside the margin, not successful"}[outcome]
+        lines += ["", f"GA eps_rel is {ga['eps_rel'] / nothing['eps_rel']:.2f} x "
+                      f"do-nothing's ({note})."]
     return "\n".join(lines)
 
 

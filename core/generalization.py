@@ -21,8 +21,8 @@ import pandas as pd
 from core.compare import prepare, train_options
 from core.errors import InputError
 from core.kkt import certify
-from core.models import test_accuracy, test_predictions
-from core.unlearn import check_forget, ga_step, retained_index, retrain_without
+from core.models import test_predictions
+from core.unlearn import check_forget, retained_index, retrain_without, sequential_ga_steps
 
 CURVE_COLUMNS = ("k", "removed", "method", "test_accuracy", "test_agreement", "eps_rel",
                  "seconds")
@@ -83,7 +83,7 @@ def forgetting_curve(prepared, order, scale=1.0, progress=None):
         pred = test_predictions(ctx, model)
         cert = certify(ctx, model, retain, rescale=False, **certify_opts)
         rows.append(dict(k=k, removed=removed, method=method,
-                         test_accuracy=test_accuracy(ctx, model),
+                         test_accuracy=float(np.mean(pred == ctx.y_test)),
                          test_agreement=float(np.mean(pred == retrain_pred)),
                          eps_rel=cert.eps_rel, seconds=seconds))
 
@@ -91,12 +91,10 @@ def forgetting_curve(prepared, order, scale=1.0, progress=None):
     base_pred = test_predictions(ctx, original.model)
     for method in ("ga", "retrain", "do_nothing"):
         measure(0, -1, method, original.model, everything, base_pred, 0.0)
-    current, retained = original.model, list(range(ctx.n_samples))
+    steps = sequential_ga_steps(ctx, original.model, order, scale, **certify_opts)
     for k, point in enumerate(order, start=1):
         start = time.perf_counter()
-        cert = certify(ctx, current, retained, **certify_opts)
-        current = ga_step(ctx, cert, [point], scale)
-        retained.remove(point)
+        _, current = next(steps)
         ga_seconds = time.perf_counter() - start
         start = time.perf_counter()
         retrained, _ = retrain_without(ctx, order[:k], **opts)
@@ -126,6 +124,29 @@ def curve_job(args):
         return scenario.seed, str(err)
     frame.insert(0, "seed", scenario.seed)
     return scenario.seed, frame
+
+
+def forgetting_curves(base, n_forget, scale, seeds, executor, progress=None):
+    """``curve_job`` for seeds base.seed .. base.seed + seeds - 1 on ``executor``.
+
+    Returns the curves (ordered by seed, then k) and the failures as (seed, message);
+    ``progress(done, total)`` is called as seeds finish. Raises InputError if all failed.
+    """
+    items = [(base.replace(seed=base.seed + s), n_forget, scale) for s in range(seeds)]
+    parts, failures = {}, []
+    for done, (seed, res) in enumerate(executor.map_unordered(curve_job, items), 1):
+        if isinstance(res, str):
+            failures.append((seed, res))
+        else:
+            parts[seed] = res
+        if progress is not None:
+            progress(done, len(items))
+    if not parts:
+        raise InputError("Every generalization run failed: "
+                         + "; ".join(message for _, message in failures))
+    curve = pd.concat([parts[s] for s in sorted(parts)], ignore_index=True)
+    curve.attrs["n_test"] = base.n_test
+    return curve, failures
 
 
 def summarize_curve(frame):

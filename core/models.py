@@ -156,10 +156,8 @@ def weights(ctx, model):
 
 def test_accuracy(ctx, model):
     """Fraction of test points with y N(W; x) > 0; None without a test set."""
-    if ctx.X_test is None:
-        return None
-    out = forward(weights(ctx, model), ctx.X_test, ctx.v, ctx.is_relu)
-    return float(np.mean(ctx.y_test * out > 0))
+    pred = test_predictions(ctx, model)
+    return None if pred is None else float(np.mean(pred == ctx.y_test))
 
 
 def test_predictions(ctx, model):
@@ -183,8 +181,3 @@ def rescale_to_unit_margin(ctx, model, index=None):
             "use separable data, more steps, a larger width, or n < d.")
     return model.scaled(1.0 / q_min), q_min
 
-
-def check_model(model):
-    """Validate a model name."""
-    if model not in MODELS:
-        raise InputError(f"model must be one of {', '.join(MODELS)}, not {model!r}.")

@@ -22,8 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.claims import check_claims
-from core.errors import InputError
-from core.generalization import curve_job
+from core.generalization import forgetting_curves
 from core.scenario import Scenario
 from core.sweep import run_sweep
 from core.sweep_cli import add_executor_options
@@ -143,21 +142,10 @@ def run_reproduction(out, quick=False, executor=None, log=None):
 
 
 def _forgetting_curves(plan, executor):
-    base = mixture_scenario()
-    items = [(base.replace(seed=base.seed + k), plan.removals, 1.0)
-             for k in range(plan.curve_seeds)]
-    parts, failures = {}, []
-    for seed, res in executor.map_unordered(curve_job, items):
-        if isinstance(res, str):
-            failures.append(("generalization", f"seed={seed}", seed, res))
-        else:
-            parts[seed] = res
-    if not parts:
-        raise InputError("Every generalization run failed: "
-                         + "; ".join(f[3] for f in failures))
-    curve = pd.concat([parts[s] for s in sorted(parts)], ignore_index=True)
-    curve.attrs["n_test"] = base.n_test
-    return curve, failures
+    curve, failures = forgetting_curves(mixture_scenario(), plan.removals, 1.0,
+                                        plan.curve_seeds, executor)
+    return curve, [("generalization", f"seed={seed}", seed, message)
+                   for seed, message in failures]
 
 
 def failure_lines(failures, only=None):

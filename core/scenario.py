@@ -8,7 +8,11 @@ from dataclasses import asdict, dataclass, fields, replace
 
 import math
 
+import numpy as np
+
+from core.data import MAX_DIM, MAX_SAMPLES, MAX_TEST
 from core.errors import InputError
+from core.models import MODELS
 
 DATA_KINDS = ("orthogonal", "mixture", "blobs", "moons", "xor")
 LOSSES = ("exp", "logistic")
@@ -69,22 +73,22 @@ class Scenario:
 
     def validated(self):
         """Self, after checking every field; raises InputError naming the bad one."""
-        _choice("model", self.model, ("linear", "relu"))
-        _choice("data", self.data, DATA_KINDS)
-        _choice("loss", self.loss, LOSSES)
-        _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _choice("start", self.start, STARTS)
-        _integer("n_samples", self.n_samples, 2, 5000)
-        _integer("dim", self.dim, 1, 100_000)
-        _integer("seed", self.seed, 0, 2**32 - 1)
-        _integer("n_test", self.n_test, 0, 100_000)
+        check_choice("model", self.model, MODELS)
+        check_choice("data", self.data, DATA_KINDS)
+        check_choice("loss", self.loss, LOSSES)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_choice("start", self.start, STARTS)
+        check_integer("n_samples", self.n_samples, 2, MAX_SAMPLES)
+        check_integer("dim", self.dim, 1, MAX_DIM)
+        check_integer("seed", self.seed, 0, 2**32 - 1)
+        check_integer("n_test", self.n_test, 0, MAX_TEST)
         if self.is_relu:
-            _integer("width", self.width, 2, MAX_WIDTH,
+            check_integer("width", self.width, 2, MAX_WIDTH,
                      hint=" (the net needs a neuron of each output sign)")
         if self.steps is not None:
-            _integer("steps", self.steps, 1, MAX_STEPS)
-        _positive("lr", self.lr)
-        _positive("init_scale", self.init_scale)
+            check_integer("steps", self.steps, 1, MAX_STEPS)
+        check_positive("lr", self.lr)
+        check_positive("init_scale", self.init_scale)
         _finite_at_least("mu_norm", self.mu_norm, 0.0)
         _finite_at_least("kink_tol", self.kink_tol, 0.0)
         if self.kink_tol >= 1:
@@ -97,18 +101,18 @@ class Scenario:
         return self
 
 
-def _choice(name, value, options):
+def check_choice(name, value, options):
     if value not in options:
         raise InputError(f"{name} must be one of {', '.join(options)}, not {value!r}.")
 
 
-def _integer(name, value, low, high, hint=""):
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+def check_integer(name, value, low, high, hint=""):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
         raise InputError(f"{name} must be an integer from {low} to {high}{hint}, not {value!r}.")
 
 
-def _positive(name, value):
-    if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+def check_positive(name, value):
+    if not isinstance(value, (int, float, np.number)) or not math.isfinite(value) or value <= 0:
         raise InputError(f"{name} must be a positive finite number, not {value!r}.")
 
 

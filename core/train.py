@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.errors import InputError
 from core.kernels import LOSS_EXP, LOSS_LOGISTIC, train_gd_gram, train_gd_primal
 from core.models import GramModel
+from core.scenario import (LOSSES, MAX_STEPS, OPTIMIZERS, check_choice, check_integer,
+                           check_positive)
 
 LOSS_CODES = {"exp": LOSS_EXP, "logistic": LOSS_LOGISTIC}
 PATHS = ("auto", "gram", "primal")
@@ -74,16 +75,11 @@ def train(ctx, *, loss="exp", optimizer="normalized", lr=8.0, steps=500, path="a
     -------
     TrainedModel
     """
-    if loss not in LOSS_CODES:
-        raise InputError(f"loss must be exp or logistic, not {loss!r}.")
-    if optimizer not in ("normalized", "plain"):
-        raise InputError(f"optimizer must be normalized or plain, not {optimizer!r}.")
-    if not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
-        raise InputError(f"lr must be a positive finite number, not {lr!r}.")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise InputError(f"steps must be an integer >= 1, not {steps!r}.")
-    if path not in PATHS:
-        raise InputError(f"path must be one of {', '.join(PATHS)}, not {path!r}.")
+    check_choice("loss", loss, LOSSES)
+    check_choice("optimizer", optimizer, OPTIMIZERS)
+    check_positive("lr", lr)
+    check_integer("steps", steps, 1, MAX_STEPS)
+    check_choice("path", path, PATHS)
     n, d = ctx.X.shape
     m = ctx.width
     use_gram = (n < d) if path == "auto" else path == "gram"

@@ -7,7 +7,8 @@ from core.errors import InputError
 from core.kkt import certify
 from core.kkt_kernels import NNLS_CONVERGED, NNLS_UNBOUNDED, nnls_gram
 from core.models import GramModel, embed, preacts, rescale_to_unit_margin
-from core.train import train
+from core.kernels import log_loss_slopes
+from core.train import LOSS_CODES, train
 
 SVM_TOL = 1e-12
 SVM_MAX_SWEEPS = 100_000
@@ -61,23 +62,34 @@ def ga_step(ctx, cert, forget, scale=1.0):
 
 
 def theory_step_size(cert, index, loss="exp"):
-    """beta* = lam_l / |l'(q_l)| for point l of the certified model."""
-    q = cert.margins[index]
-    slope = np.exp(-q) if loss == "exp" else 1.0 / (1.0 + np.exp(q))
-    return float(cert.lam[index] / slope)
+    """beta* = lam_l / |l'(q_l)| for point l of the certified model (DESIGN 3.6).
+
+    |l'| comes from the training kernels' ``log_loss_slopes`` (one definition of the loss).
+    """
+    log_slope = np.empty(1)
+    log_loss_slopes(np.array([cert.margins[index]]), LOSS_CODES[loss], log_slope)
+    return float(cert.lam[index] * np.exp(-log_slope[0]))
+
+
+def sequential_ga_steps(ctx, model, forget, scale=1.0, kink_tol=0.03, active_tol=None):
+    """GA one point at a time: rescale and re-certify on the current R before each step.
+
+    Yields (certificate used, model after the step) for each point of ``forget`` in order.
+    """
+    current, retained = model, list(range(ctx.n_samples))
+    for l in forget:
+        cert = certify(ctx, current, retained, kink_tol=kink_tol, active_tol=active_tol)
+        current = ga_step(ctx, cert, [l], scale)
+        retained.remove(l)
+        yield cert, current
 
 
 def sequential_ga(ctx, model, forget, scale=1.0, kink_tol=0.03, active_tol=None):
-    """GA one point at a time: rescale and re-certify on the current R before each step.
-
-    Returns the final (unrescaled) model and the certificate used before each step.
-    """
-    current, retained, certs = model, list(range(ctx.n_samples)), []
-    for l in forget:
-        cert = certify(ctx, current, retained, kink_tol=kink_tol, active_tol=active_tol)
+    """The final (unrescaled) model of ``sequential_ga_steps`` and the certificate used
+    before each step."""
+    current, certs = model, []
+    for cert, current in sequential_ga_steps(ctx, model, forget, scale, kink_tol, active_tol):
         certs.append(cert)
-        current = ga_step(ctx, cert, [l], scale)
-        retained.remove(l)
     return current, certs
 
 

@@ -30,6 +30,7 @@ with results:
     cols[4].metric("time", f"{prep.seconds:.2f} s", help="Data, training and the certificate.")
     alert = {"theory": st.success, "approximate": st.info, "outside": st.warning}[gauge.regime]
     alert(f"**Theory-regime gauge.** {gauge.verdict}")
+    widgets.certificate_notes({"trained model on S": original})
     if trained is not None:
         with st.spinner("Certifying the training snapshots..."):
             curves = cached.training_curves(sc)

@@ -3,7 +3,7 @@ compare one GA step with doing nothing, retraining and (linear) the exact soluti
 import streamlit as st
 
 from core.errors import InputError
-from core.report import methods_frame
+from core.report import METHOD_LABELS, methods_frame
 from ui import cached, charts, frames, state, widgets
 from ui.text import plane_summary, verdict
 
@@ -63,6 +63,8 @@ with right:
     comp = widgets.current_comparison()
     methods = methods_frame(comp).set_index("method")
     widgets.method_cards(methods, has_test=prep.dataset.has_test)
+    widgets.certificate_notes({METHOD_LABELS[res.name]: res.certificate
+                               for res in comp.methods.values()})
     level, sentence = verdict(methods, state.scale(), prep.original.lam[list(forget)])
     {"success": st.success, "info": st.info, "warning": st.warning}[level](sentence)
 

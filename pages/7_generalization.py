@@ -1,12 +1,11 @@
 """Generalization: on Gaussian-mixture data, forget K points one after another (sequential
 GA, re-certified before each step) and follow test accuracy and agreement with
 retraining after each removal (core.generalization)."""
-import pandas as pd
 import streamlit as st
 
 from core.errors import InputError
 from core.executors import make_executor
-from core.generalization import curve_job, forgetting_curve
+from core.generalization import forgetting_curve, forgetting_curves
 from core.scenario import Scenario
 from ui import cached, figures, state, widgets
 
@@ -57,25 +56,20 @@ if run or state.curve_result() is None:     # first visit: the default curve, at
                                      progress=lambda i, total: progress(i / total))
             return curve.assign(seed=base.seed), []
         executor = make_executor()
-        items = [(base.replace(seed=s), int(k), float(scale)) for s in range(int(seeds))]
-        parts, failures = [], []
         try:
-            for i, (seed, res) in enumerate(executor.map_unordered(curve_job, items), 1):
-                (failures if isinstance(res, str) else parts).append(
-                    f"seed {seed}: {res}" if isinstance(res, str) else res)
-                progress(i / len(items), f"{i} of {len(items)} seeds done")
+            curve, failed = forgetting_curves(
+                base, int(k), float(scale), int(seeds), executor,
+                progress=lambda i, total: progress(i / total, f"{i} of {total} seeds done"))
         finally:
             executor.close()
-        if not parts:
-            raise InputError(failures[0])
-        return pd.concat(parts).sort_values(["seed", "k"], kind="stable"), failures
+        return curve, [f"seed {seed}: {message}" for seed, message in failed]
 
     try:
         curve, failures = widgets.run_with_progress(work, "Training, then forgetting...")
     except InputError as err:
         widgets.show_error(err)
         st.stop()
-    curve.attrs["n_test"] = base.n_test
+    curve.attrs.setdefault("n_test", base.n_test)
     state.set_curve_result(settings, curve, failures)
 
 result = state.curve_result()

@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core.compare import compare, default_forget, prepare
-from core.report import methods_frame
+from core.report import METHOD_LABELS, methods_frame
 from core.scenario import Scenario
 from ui import share, state
 from ui.text import fmt
@@ -306,3 +306,20 @@ def test_the_overview_button_opens_the_default_demo():
     assert at.session_state["ux.scenario"] == Scenario()
     assert at.session_state["ux.history"] == (default_forget(prep),)
     assert_same_numbers(methods_table(at), compare(prep, default_forget(prep)))
+
+
+def test_unconverged_certificates_are_flagged_on_the_page():
+    """2-D XOR (n >= d, lambda not unique): each method whose dual recovery stopped short
+    gets a warning saying eps is an upper bound; converged ones get none."""
+    scenario = Scenario(data="xor", dim=2, n_samples=60)
+    at = app(data="xor", dim="2", n_samples="60", forget="0")
+    no_trouble(at)
+    comp = compare(prepare(scenario), (0,))
+    unconverged = [name for name, res in comp.methods.items() if not res.certificate.converged]
+    assert unconverged, "the scenario should exercise the warning"
+    warned = [w.value for w in at.warning if w.value.startswith("Certificate of")]
+    assert len(warned) == 1 and "upper bound" in warned[0]
+    named = warned[0].split(":")[0]
+    for name, label in METHOD_LABELS.items():
+        if name in comp.methods:
+            assert (label in named) == (name in unconverged), (label, named)

@@ -17,7 +17,7 @@ from core.scenario import Scenario
 from ui import charts, export, frames, share
 from ui.style import METRIC_TITLES
 from ui.text import verdict
-from core.report import methods_frame
+from core.report import LARGE_TAU, methods_frame
 
 SMALL = Scenario(n_samples=12, dim=120, width=12, steps=150)
 
@@ -167,8 +167,20 @@ def test_verdict_says_whether_ga_beats_doing_nothing(comparison):
     methods = methods_frame(comparison).set_index("method")
     level, sentence = verdict(methods)
     better = methods.loc["ga", "eps_rel"] < methods.loc["do_nothing", "eps_rel"]
-    assert level == ("success" if better else "warning")
+    feasible = methods.loc["ga", "tau"] <= LARGE_TAU
+    assert level == ("success" if better and feasible else "warning")
     assert "ε_rel" in sentence
+
+
+def test_verdict_warns_when_ga_breaks_feasibility(comparison):
+    """Lower eps_rel is not success when tau is large: (eps, delta, tau) all count."""
+    methods = methods_frame(comparison).set_index("method")
+    methods.loc["ga", "eps_rel"] = 0.5 * methods.loc["do_nothing", "eps_rel"]
+    methods.loc["ga", "tau"] = 0.8
+    level, sentence = verdict(methods)
+    assert level == "warning" and "τ = 0.8" in sentence and "not successful" in sentence
+    methods.loc["ga", "tau"] = 0.01
+    assert verdict(methods)[0] == "success"
 
 
 def test_url_round_trip_is_exact():

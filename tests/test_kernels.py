@@ -61,21 +61,16 @@ def test_model_outputs_matches_twin(m, n, is_relu):
 # ------------------------------------------------------------------ losses at any margin
 
 @pytest.mark.parametrize("kind", ["exp", "logistic"])
-def test_log_loss_terms_exact_on_a_grid_including_extremes(kind):
+@pytest.mark.parametrize("kernel_fn,twin", [(log_loss_terms, naive.log_loss_longdouble),
+                                            (log_loss_slopes, naive.log_slope_longdouble)],
+                         ids=["log_loss", "log_slope"])
+def test_log_loss_kernels_exact_on_a_grid_including_extremes(kind, kernel_fn, twin):
+    """log l(q) and log|l'(q)| against extended-precision twins, extremes included."""
     rng = np.random.default_rng(11)
     q = np.concatenate([Q_GRID, rng.uniform(-60, 60, 300)])
     out = np.empty_like(q)
-    log_loss_terms(q, CODES[kind], out)
-    close_in_log_domain(out, naive.log_loss_longdouble(q, kind))
-
-
-@pytest.mark.parametrize("kind", ["exp", "logistic"])
-def test_log_loss_slopes_exact_on_a_grid_including_extremes(kind):
-    rng = np.random.default_rng(12)
-    q = np.concatenate([Q_GRID, rng.uniform(-60, 60, 300)])
-    out = np.empty_like(q)
-    log_loss_slopes(q, CODES[kind], out)
-    close_in_log_domain(out, naive.log_slope_longdouble(q, kind))
+    kernel_fn(q, CODES[kind], out)
+    close_in_log_domain(out, twin(q, kind))
 
 
 def test_extreme_margins_closed_forms():

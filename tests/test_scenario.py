@@ -138,40 +138,37 @@ def test_steps_below_one(steps):
         prepare(Scenario(steps=steps))
 
 
-def test_file_with_one_class_only(tmp_path):
-    path = tmp_path / "one_class.npz"
-    np.savez(path, X=np.eye(3), y=np.ones(3))
-    with pytest.raises(InputError, match="has 1 distinct values .* it needs exactly 2"):
-        prepare(Scenario(data_file=str(path)))
-
-
-def test_csv_with_nan(tmp_path):
-    path = tmp_path / "nan.csv"
-    path.write_text("a,b,y\n1.0,nan,1\n2.0,3.0,-1\n0.5,1.0,1\n")
-    with pytest.raises(InputError, match="X contains NaN or inf"):
-        prepare(Scenario(data_file=str(path)))
-
-
-def test_npz_with_inf(tmp_path):
-    path = tmp_path / "inf.npz"
+def _inf_matrix():
     X = np.ones((4, 3))
     X[2, 1] = np.inf
-    np.savez(path, X=X, y=np.array([1.0, -1.0, 1.0, -1.0]))
-    with pytest.raises(InputError, match="X contains NaN or inf"):
+    return X
+
+
+BAD_NPZ = {"one_class": (dict(X=np.eye(3), y=np.ones(3)),
+                         "has 1 distinct values .* it needs exactly 2"),
+           "inf": (dict(X=_inf_matrix(), y=np.array([1.0, -1.0, 1.0, -1.0])),
+                   "X contains NaN or inf")}
+BAD_CSV = {"nan": ("a,b,y\n1.0,nan,1\n2.0,3.0,-1\n0.5,1.0,1\n", "X contains NaN or inf"),
+           "text": ("a,b,y\n1.0,red,1\n2.0,blue,-1\n", "Feature column 'b' is not numeric"),
+           "three": ("a,b,label\n1.0,0.0,cat\n0.0,1.0,dog\n1.0,1.0,cow\n",
+                     "label column 'label' has 3 distinct values")}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_NPZ))
+def test_bad_npz_file(tmp_path, case):
+    arrays, message = BAD_NPZ[case]
+    path = tmp_path / f"{case}.npz"
+    np.savez(path, **arrays)
+    with pytest.raises(InputError, match=message):
         prepare(Scenario(data_file=str(path)))
 
 
-def test_csv_with_a_non_numeric_column(tmp_path):
-    path = tmp_path / "text.csv"
-    path.write_text("a,b,y\n1.0,red,1\n2.0,blue,-1\n")
-    with pytest.raises(InputError, match="Feature column 'b' is not numeric"):
-        prepare(Scenario(data_file=str(path)))
-
-
-def test_csv_label_column_with_three_values(tmp_path):
-    path = tmp_path / "three.csv"
-    path.write_text("a,b,label\n1.0,0.0,cat\n0.0,1.0,dog\n1.0,1.0,cow\n")
-    with pytest.raises(InputError, match="label column 'label' has 3 distinct values"):
+@pytest.mark.parametrize("case", sorted(BAD_CSV))
+def test_bad_csv_file(tmp_path, case):
+    text, message = BAD_CSV[case]
+    path = tmp_path / f"{case}.csv"
+    path.write_text(text)
+    with pytest.raises(InputError, match=message):
         prepare(Scenario(data_file=str(path)))
 
 

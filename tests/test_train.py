@@ -107,13 +107,13 @@ def test_lr_must_be_positive(lr):
 @pytest.mark.parametrize("steps", [0, -5, 2.5, True])
 def test_steps_must_be_at_least_one(steps):
     ctx = setup(4, 6, 2, True)[0]
-    with pytest.raises(InputError, match="steps must be an integer >= 1"):
+    with pytest.raises(InputError, match="steps must be an integer from 1 to"):
         train(ctx, steps=steps)
 
 
 @pytest.mark.parametrize("option,value,message", [
-    ("loss", "hinge", "loss must be exp or logistic"),
-    ("optimizer", "adam", "optimizer must be normalized or plain"),
+    ("loss", "hinge", "loss must be one of exp, logistic"),
+    ("optimizer", "adam", "optimizer must be one of normalized, plain"),
     ("path", "gpu", "path must be one of auto, gram, primal")])
 def test_unknown_training_options(option, value, message):
     ctx = setup(4, 6, 2, True)[0]

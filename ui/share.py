@@ -17,7 +17,6 @@ FORMAT = "unlearning-explorer/scenario"
 VERSION = 1
 OPTIONAL_TYPES = {"steps": int, "active_tol": float, "data_file": str}
 FIELD_TYPES = {f.name: OPTIONAL_TYPES.get(f.name, type(f.default)) for f in fields(Scenario)}
-STATE_KEYS = ("forget", "c", "seq")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """Words and number formats the pages show (pure, no Streamlit)."""
 import math
 
+from core.report import ga_outcome
+
 CARD_METRICS = (("eps_rel", "ε_rel"), ("delta", "δ"), ("tau", "τ"),
                 ("cosine_to_retrain", "cos to retrain"))
 METRIC_HELP = {
@@ -33,7 +35,8 @@ def verdict(methods, scale=1.0, forgotten_lam=None):
 
     ``methods`` is ``core.report.methods_frame`` indexed by method name; ``forgotten_lam``
     the dual variables of the forgotten points. level is "success" when GA beats doing
-    nothing on eps_rel, "info" when only non-support points were forgotten, else "warning".
+    nothing (``core.report.ga_outcome``), "info" when only non-support points were
+    forgotten, else "warning".
     """
     ga, nothing = methods.loc["ga"], methods.loc["do_nothing"]
     if forgotten_lam is not None and max(forgotten_lam, default=0.0) <= 0.0:
@@ -43,7 +46,15 @@ def verdict(methods, scale=1.0, forgotten_lam=None):
     gain = nothing["eps_rel"] / max(ga["eps_rel"], 1e-300)
     cos = ga["cosine_to_retrain"]
     step = "One GA step" + ("" if scale == 1.0 else f" (c = {scale:g})")
-    if ga["eps_rel"] < nothing["eps_rel"]:
+    outcome = ga_outcome(ga, nothing)
+    if outcome == "infeasible":
+        return "warning", (f"{step} lowers ε_rel ({fmt(ga['eps_rel'])} vs "
+                           f"{fmt(nothing['eps_rel'])} for doing nothing) but pushes retained "
+                           f"points inside the margin: τ = {fmt(ga['tau'])} (retraining: "
+                           f"{fmt(methods.loc['retrain', 'tau'])}), so this is not successful "
+                           "unlearning — the theory needs n < d and nearly orthogonal data "
+                           "(see the regime gauge on Data & training).")
+    if outcome == "better":
         times = "to round-off" if ga["eps_rel"] < 1e-10 else f"{gain:.1f}× lower"
         return "success", (f"{step} forgets: ε_rel falls from {fmt(nothing['eps_rel'])} "
                            f"(do nothing) to {fmt(ga['eps_rel'])} ({times}), and the model "

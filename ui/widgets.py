@@ -13,6 +13,7 @@ import streamlit as st
 
 from core.compare import default_forget
 from core.errors import InputError
+from core.kkt import STATUS_TEXT
 from core.scenario import Scenario
 from ui import cached, export, share, state, text
 from ui.charts import PICK
@@ -235,6 +236,17 @@ def chart_downloads(chart, name):
     st.download_button("SVG", data=lambda: export.svg_text(spec), file_name=f"{stem}.svg",
                        mime="image/svg+xml", on_click="ignore", key=f"ux.dl.{stem}.svg",
                        type="tertiary", icon=":material/download:")
+
+
+def certificate_notes(certificates):
+    """One warning naming the certificates whose dual recovery did not converge, and what
+    their eps means (``core.kkt.STATUS_TEXT``). ``certificates``: {label: Certificate}."""
+    stopped = {label: cert for label, cert in certificates.items() if not cert.converged}
+    if stopped:
+        statuses = sorted({STATUS_TEXT[cert.status] for cert in stopped.values()})
+        st.warning(f"Certificate of {', '.join(stopped)}: {'; '.join(statuses)}. Typical when "
+                   "n ≥ d: the data are low-dimensional and λ is not unique.",
+                   icon=":material/warning:")
 
 
 def table(df, name, **kwargs):
