@@ -8,7 +8,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 # Before NumPy loads: one BLAS thread (two pools fight over the cores otherwise) and a
-# writable Numba cache (PLATFORM 0).
+# writable Numba cache (docs/architecture.md §Platform).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("NUMBA_CACHE_DIR", str(HERE / ".numba_cache"))

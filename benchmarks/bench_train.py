@@ -1,4 +1,4 @@
-"""Training benchmark (DESIGN 3.2 and 8): Numba Gram / Numba primal / NumPy / PyTorch.
+"""Training benchmark (docs/theory.md §3.2 and 8): Numba Gram / Numba primal / NumPy / PyTorch.
 
 Run from the repository root:
 
@@ -14,14 +14,14 @@ s = 1e-3, fixed v_j = ±1/sqrt(m); same data, same init, same number of steps) w
 * PyTorch       written here: the NumPy primal step with float64 torch tensors, manual
                 update (no autograd), on 1 thread and on torch's default thread count,
 
-checks that all of them end at the same weights, and reports the budgets of DESIGN 8:
+checks that all of them end at the same weights, and reports the budgets of docs/architecture.md §Budgets:
 Numba >= 10x faster than PyTorch CPU at the default size, a Gram step within 3x of
 2 n² m flops at single-core GEMM speed, and the default demo under 0.3 s warm.
 Times are medians over repeats after one warm-up run (Numba compilation excluded).
 """
 import os
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # before numpy loads (DESIGN 8)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # before numpy loads (docs/architecture.md §Budgets)
 
 import statistics
 import sys
@@ -59,9 +59,9 @@ REPEATS = 5              # timed runs per implementation and size (fewer if slow
 TIME_BUDGET = 12.0       # s of timed runs per implementation and size before stopping early
 WARMUP_STEPS = 20        # the warm-up run: compiles Numba, warms allocators and BLAS
 DEMO_REPEATS = 7
-DEMO_BUDGET = 0.3        # s, DESIGN 8
-SPEEDUP_TARGET = 10.0    # Numba vs PyTorch CPU at the default size, DESIGN 8
-FLOP_FACTOR = 3.0        # Gram step within 3x of its flop bound, DESIGN 8
+DEMO_BUDGET = 0.3        # s, docs/architecture.md §Budgets
+SPEEDUP_TARGET = 10.0    # Numba vs PyTorch CPU at the default size, docs/architecture.md §Budgets
+FLOP_FACTOR = 3.0        # Gram step within 3x of its flop bound, docs/architecture.md §Budgets
 MAX_REL_DIFF = 1e-8
 
 SIZES = [  # (label, data kind, n, d, m, steps)
@@ -234,7 +234,7 @@ def small_gemm_seconds(m, n, repeats=2000):
 
 def flop_bound(results):
     gflops = gemm_gflops()
-    print(f"\nFlop bound (DESIGN 8): Gram step vs 2 n² m flops at single-core GEMM speed")
+    print(f"\nFlop bound (docs/architecture.md §Budgets): Gram step vs 2 n² m flops at single-core GEMM speed")
     print(f"  numpy float64 GEMM, 2000x2000, 1 thread: {gflops:.1f} GFLOP/s")
     print(f"  {'size':<10}{'n':>5}{'m':>5}{'us/step':>10}{'bound us':>10}{'ratio':>8}"
           f"{'  verdict':<14}{'(m x n)(n x n) GEMM alone, us':>32}")
@@ -259,7 +259,7 @@ def flop_bound(results):
 # ------------------------------------------------------------------------------ demo budget
 
 def demo_budget():
-    """train + certificate + GA + retrain at the default scenario, warm (DESIGN 8)."""
+    """train + certificate + GA + retrain at the default scenario, warm (docs/architecture.md §Budgets)."""
     scenario = Scenario()
     prepared = prepare(scenario)                      # warm-up (compiles everything)
     forget = default_forget(prepared)
@@ -292,7 +292,7 @@ def demo_budget():
         rec["compare"].append(t5 - t4)
     med = {k: statistics.median(v) for k, v in rec.items()}
     ok = med["budget"] < DEMO_BUDGET
-    print(f"\nDefault demo budget (DESIGN 8): n=40, d=1000, m=100, 500 steps, forget "
+    print(f"\nDefault demo budget (docs/architecture.md §Budgets): n=40, d=1000, m=100, 500 steps, forget "
           f"{list(forget)}; median of {DEMO_REPEATS} warm runs")
     print(f"  data generation                         {1e3 * med['data']:8.1f} ms  (outside the budget)")
     print(f"  prepare: context + train + certificate  {1e3 * med['prepare']:8.1f} ms  "
@@ -342,7 +342,7 @@ def main():
         print(f"\nNumba training is {one:.1f} times faster than PyTorch CPU at the default size "
               f"(1 thread each; {speedups['torch_default']:.1f}x vs PyTorch on its "
               f"{TORCH_DEFAULT_THREADS} default threads)")
-        print(f"  DESIGN 8 asks for >= {SPEEDUP_TARGET:g}x: "
+        print(f"  docs/architecture.md §Budgets asks for >= {SPEEDUP_TARGET:g}x: "
               f"{'PASS' if best >= SPEEDUP_TARGET else 'FAIL'} (worst case {best:.1f}x)")
         like = default["rows"]["numba_primal"]["seconds"] / default["rows"]["torch_1"]["seconds"]
         print(f"  (the gain is the Gram algorithm: with the same primal algorithm, Numba primal "

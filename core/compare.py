@@ -1,8 +1,8 @@
-"""From a Scenario to every method's metrics (DESIGN 3.7), and their tables.
+"""From a Scenario to every method's metrics (docs/theory.md §3.7), and their tables.
 
 ``prepare`` builds data, trains (or solves the exact SVM) and certifies the model on S;
 ``compare`` runs the methods on one forget set and measures them on the retained set R.
-``comparison_to_dict`` is the one schema of the CLI's JSON (DESIGN 7); ``points_frame``
+``comparison_to_dict`` is the one schema of the CLI's JSON (docs/cli.md); ``points_frame``
 and ``methods_frame`` are the tables the app and the CLI show.
 """
 import time
@@ -130,7 +130,7 @@ def compare(prepared, forget, scale=1.0, sequential=False, retrained=None, metho
     prepared : Prepared
     forget : sequence of point indices, in removal order
     scale : float, c, the multiplier of the theory step size
-    sequential : bool, one GA step a point, re-certifying in between (DESIGN 3.6)
+    sequential : bool, one GA step a point, re-certifying in between (docs/theory.md §3.6)
     retrained : (model, seconds) from ``retrain_model``, to reuse a cached retrain
 
     Returns

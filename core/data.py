@@ -1,4 +1,4 @@
-"""Datasets (DESIGN.md section 4): the validated container, seeded generators and the
+"""Datasets (docs/theory.md §4): the validated container, seeded generators and the
 theory-regime gauge rho = n * max_{i != j} |<x_i, x_j>| / min_i ||x_i||^2.
 
 Every generator is a pure function of its parameters and `seed` (``np.random.default_rng``)

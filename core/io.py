@@ -1,4 +1,4 @@
-"""Loading user files into a validated Dataset (DESIGN.md section 4: upload).
+"""Loading user files into a validated Dataset (docs/theory.md §4: upload).
 
 CSV: feature columns plus one label column with two distinct values; ``.npz``: arrays X, y
 and optionally X_test, y_test. Labels are mapped sorted-smaller -> -1, larger -> +1; every

@@ -1,4 +1,4 @@
-"""Numba kernels for the models and gradient-descent training (DESIGN 3.1-3.2).
+"""Numba kernels for the models and gradient-descent training (docs/theory.md §3.1-3.2).
 
 Both models share one parametrisation: W (m x d) with fixed output weights v (m,).
 The linear model is the case m = 1, v = [1], identity activation, so every kernel takes
@@ -121,7 +121,7 @@ def margins_and_weights(Zt, y, v, is_relu, loss_code, normalized, g):
 def add_step(Zt, y, v, is_relu, lr, g, A, C):
     """A += C with C_ji = lr g_i y_i v_j sigma'(Zt_ji), the GD step W += C X.
 
-    sigma'(0) := 0 (DESIGN 3.1). C is written too when it has A's shape (primal path).
+    sigma'(0) := 0 (docs/theory.md §3.1). C is written too when it has A's shape (primal path).
     """
     m, n = Zt.shape
     keep = C.shape[0] == m

@@ -1,6 +1,6 @@
 """KKT certificates: dual recovery and (eps, delta, tau) of a model on a point set.
 
-DESIGN 3.3-3.5. A model W is certified on a set R by finding lam >= 0 (and, for the
+docs/theory.md §3.3-3.5. A model W is certified on a set R by finding lam >= 0 (and, for the
 ReLU net, mu_ji in [0, lam_i] on kink pairs |cos(w_j, x_i)| <= kappa) minimising the
 stationarity residual ||W - sum_i y_i (lam_i a_ji + mu_ji) v_j x_i||, all in Gram space.
 """
@@ -12,7 +12,7 @@ from core.kkt_kernels import (NNLS_CONVERGED, NNLS_MAX_SWEEPS, NNLS_STALLED, cla
                               nnls_blocks)
 from core.models import norm, outputs_from_preacts, preacts, rescale_to_unit_margin, row_norms
 
-SUPPORT_RATIO = 1e-6       # support vector: lam_i > 1e-6 max lam (DESIGN 3.4)
+SUPPORT_RATIO = 1e-6       # support vector: lam_i > 1e-6 max lam (docs/theory.md §3.4)
 NNLS_TOL = 1e-10
 NNLS_WORK = 5e8            # coordinate-descent budget, in multiply-adds (~0.3 s)
 DEFAULT_KINK_TOL = 0.03

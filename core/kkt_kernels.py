@@ -1,4 +1,4 @@
-"""Numba kernels for KKT certificates and the exact SVM (DESIGN 3.4-3.5, 3.7).
+"""Numba kernels for KKT certificates and the exact SVM (docs/theory.md §3.4-3.5, 3.7).
 
 The solver minimises 1/2 xᵀGx - hᵀx over x >= 0. With G = MᵀM and h = Mᵀb this is
 non-negative least squares min ||Mx - b|| in normal-equation form, whose size does not
@@ -297,7 +297,7 @@ def clarke_mu_part(Zt, K, y, v, act, lam_index, pair_j, pair_i):
 
 @kernel
 def clarke_system(Zt, K, y, v, is_relu, kink, lam_ok):
-    """Normal equations of min ||W - sum_i y_i (lam_i a_ji + mu_ji k_ji) v_j x_i|| (DESIGN 3.5).
+    """Normal equations of min ||W - sum_i y_i (lam_i a_ji + mu_ji k_ji) v_j x_i|| (docs/theory.md §3.5).
 
     Unknowns: lam_i for points with lam_ok[i], then mu_ji for kink pairs (k_ji) of those
     points, grouped by neuron j; a_ji = 1[Zt_ji > 0 and not kink] (identity model: a = 1,

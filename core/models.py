@@ -1,4 +1,4 @@
-"""Linear and two-layer ReLU models (DESIGN 3.1) and their Gram representation (3.2).
+"""Linear and two-layer ReLU models (docs/theory.md §3.1) and their Gram representation (3.2).
 
 Every model the app handles is W = s0 W_0 + A X over the training inputs X, with W_0 the
 initialisation (zero for the linear model). ``GramContext`` holds what one data set and
@@ -16,7 +16,7 @@ MODELS = ("linear", "relu")
 
 
 def output_weights(width):
-    """v_j = +1/sqrt(m) for j < m/2, -1/sqrt(m) otherwise (DESIGN 2)."""
+    """v_j = +1/sqrt(m) for j < m/2, -1/sqrt(m) otherwise (docs/theory.md §2)."""
     j = np.arange(width)
     return np.where(j < width / 2, 1.0, -1.0) / np.sqrt(width)
 
@@ -28,7 +28,7 @@ def forward(W, X, v, is_relu):
 
 
 def output_gradient(W, x, v, is_relu):
-    """dN/dw_j = v_j sigma'(<w_j, x>) x with sigma'(0) := 0 (DESIGN 3.1); shape of W."""
+    """dN/dw_j = v_j sigma'(<w_j, x>) x with sigma'(0) := 0 (docs/theory.md §3.1); shape of W."""
     z = W @ x
     slope = (z > 0).astype(float) if is_relu else np.ones_like(z)
     return np.outer(v * slope, x)

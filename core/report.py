@@ -1,6 +1,6 @@
 """Tables and the JSON schema of results: one definition each, shared by CLI and app.
 
-``comparison_to_dict`` is the CLI contract of DESIGN section 7; ``points_frame`` and
+``comparison_to_dict`` is the CLI contract of docs/cli.md; ``points_frame`` and
 ``methods_frame`` are the per-point and per-method tables.
 """
 import math
@@ -13,7 +13,7 @@ METHOD_LABELS = {"ga": "GA (one step)", "do_nothing": "do nothing", "retrain": "
 CERTIFICATE_KEYS = ("eps", "eps_rel", "delta", "tau", "n_support")
 # GA leaving retained points this far inside the unit margin (tau, a fraction of it) is not
 # successful unlearning whatever eps does. The default demo gives tau ~ 0.02; d <= 100,
-# where DESIGN 3.8 says the method fails, gives 0.3-0.45.
+# where docs/theory.md §3.8 says the method fails, gives 0.3-0.45.
 LARGE_TAU = 0.25
 
 
@@ -59,7 +59,7 @@ def method_dict(result):
 
 
 def comparison_to_dict(comparison):
-    """The JSON object of ``python -m core.cli unlearn --json`` (DESIGN 7)."""
+    """The JSON object of ``python -m core.cli unlearn --json`` (docs/cli.md)."""
     prep = comparison.prepared
     sc, trained, gauge = prep.scenario, prep.trained, prep.gauge
     config = sc.to_dict()

@@ -1,4 +1,4 @@
-"""Scenario: the frozen, hashable parameters that determine every number (DESIGN 5).
+"""Scenario: the frozen, hashable parameters that determine every number (docs/architecture.md).
 
 A scenario plus a forget list fully determines data, training, certificates and every
 method's result, bit for bit for a fixed seed. It is the unit the app caches on, the URL
@@ -25,7 +25,7 @@ MAX_WIDTH = 5000
 
 @dataclass(frozen=True)
 class Scenario:
-    """All parameters of one experiment; defaults are DESIGN.md's (section 3.2, 4)."""
+    """All parameters of one experiment; defaults are those of docs/theory.md §3.2 and §4."""
 
     model: str = "relu"
     data: str = "orthogonal"

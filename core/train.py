@@ -1,4 +1,4 @@
-"""Gradient-descent training with progress (DESIGN 3.2).
+"""Gradient-descent training with progress (docs/theory.md §3.2).
 
 ``train`` runs plain or normalized GD on L = (1/n) sum_i l(q_i) from W_0, in Gram space
 when n < d and in primal space otherwise, in chunks of steps entirely inside Numba,

@@ -1,4 +1,4 @@
-"""Unlearning methods (DESIGN 3.6-3.7): one scaled GA step, sequential GA, retraining
+"""Unlearning methods (docs/theory.md §3.6-3.7): one scaled GA step, sequential GA, retraining
 on the retained set, and the exact hard-margin SVM (linear model).
 """
 import numpy as np
@@ -49,7 +49,7 @@ def ga_step(ctx, cert, forget, scale=1.0):
     """W- = W^ - c sum_{l in F} lam_l y_l dN(W^; x_l), W^ the certified (rescaled) model.
 
     With the theory step size beta* = lam_l / |l'(q_l)| the GA step on l(y_l N(W^; x_l))
-    is exactly this: it removes x_l's term from the stationarity sum (DESIGN 3.6).
+    is exactly this: it removes x_l's term from the stationarity sum (docs/theory.md §3.6).
     sigma'(0) := 0. The result is never rescaled.
     """
     model = cert.model
@@ -62,7 +62,7 @@ def ga_step(ctx, cert, forget, scale=1.0):
 
 
 def theory_step_size(cert, index, loss="exp"):
-    """beta* = lam_l / |l'(q_l)| for point l of the certified model (DESIGN 3.6).
+    """beta* = lam_l / |l'(q_l)| for point l of the certified model (docs/theory.md §3.6).
 
     |l'| comes from the training kernels' ``log_loss_slopes`` (one definition of the loss).
     """

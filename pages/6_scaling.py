@@ -1,12 +1,12 @@
-"""Scaling: one parameter over values and seeds, every method per run (core.sweep), with
+"""Scaling: one parameter over values and seeds, every method per run (core.sweeps.run), with
 the certificates against it, the CSV, and the same figures as `core.cli reproduce`."""
 import streamlit as st
 
 from core.errors import InputError
-from core.executors import make_executor
+from core.sweeps.executors import make_executor
 from core.scenario import Scenario
-from core.sweep import run_sweep
-from core.sweep_spec import PARAMS, SweepSpec, parse_values
+from core.sweeps.run import run_sweep
+from core.sweeps.spec import PARAMS, SweepSpec, parse_values
 from ui import figures, state, widgets
 
 DEFAULTS = {"dim": "50,100,200,500,1000,2000", "n_samples": "10,20,40,80",

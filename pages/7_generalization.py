@@ -1,11 +1,11 @@
 """Generalization: on Gaussian-mixture data, forget K points one after another (sequential
 GA, re-certified before each step) and follow test accuracy and agreement with
-retraining after each removal (core.generalization)."""
+retraining after each removal (core.sweeps.generalization)."""
 import streamlit as st
 
 from core.errors import InputError
-from core.executors import make_executor
-from core.generalization import forgetting_curve, forgetting_curves
+from core.sweeps.executors import make_executor
+from core.sweeps.generalization import forgetting_curve, forgetting_curves
 from core.scenario import Scenario
 from ui import cached, figures, state, widgets
 

@@ -1,20 +1,20 @@
-"""Plain NumPy "twins" of the numeric core, written from DESIGN.md sections 2-3.
+"""Plain NumPy "twins" of the numeric core, written from docs/theory.md §2-3.
 
 Nothing here imports ``core``: every function is the formula of the design, computed
 the obvious way in primal space (explicit W, explicit stationarity columns), so that the
 tests compare the Numba/Gram-space code against an independent reference.
 
-Conventions (DESIGN 2): X (n, d) rows x_i, y (n,) in {-1, +1}, W (m, d) rows w_j, v (m,);
+Conventions (docs/theory.md §2): X (n, d) rows x_i, y (n,) in {-1, +1}, W (m, d) rows w_j, v (m,);
 the linear model is m = 1, v = [1], identity activation.
 """
 import numpy as np
 from scipy.optimize import nnls
 from scipy.special import logsumexp
 
-FLUSH_BELOW = 1e-250      # DESIGN 3.2: loss weights below this are flushed to 0
+FLUSH_BELOW = 1e-250      # docs/theory.md §3.2: loss weights below this are flushed to 0
 
 
-# ------------------------------------------------------------------ models (DESIGN 3.1)
+# ------------------------------------------------------------------ models (docs/theory.md §3.1)
 
 def output_weights(width):
     """v_j = +1/sqrt(m) for j < m/2, -1/sqrt(m) otherwise."""
@@ -49,7 +49,7 @@ def output_gradient(W, x, v, is_relu):
     return (v * slope)[:, None] * x[None, :]
 
 
-# ------------------------------------------------------------------ losses (DESIGN 3.2)
+# ------------------------------------------------------------------ losses (docs/theory.md §3.2)
 
 def loss(q, kind):
     """l(q) = e^{-q} or log(1 + e^{-q})."""
@@ -215,7 +215,7 @@ def certificate(W, X, y, v, is_relu, index=None, kink_tol=0.03, rescale=True,
 
 
 def ga_step(W_hat, X, y, v, is_relu, lam, forget, scale):
-    """W- = W^ - c sum_{l in F} lam_l y_l dN(W^; x_l)  (DESIGN 3.6, sigma'(0) := 0)."""
+    """W- = W^ - c sum_{l in F} lam_l y_l dN(W^; x_l)  (docs/theory.md §3.6, sigma'(0) := 0)."""
     W = np.array(W_hat, dtype=float, copy=True)
     for l in forget:
         W -= scale * lam[l] * y[l] * output_gradient(W_hat, X[l], v, is_relu)

@@ -1,6 +1,6 @@
 """AppTest of the Scaling and Generalization pages: each runs from a fresh session, and a
-tiny run through the widgets gives the same rows as the engine (core.sweep,
-core.generalization) called directly."""
+tiny run through the widgets gives the same rows as the engine (core.sweeps.run,
+core.sweeps.generalization) called directly."""
 from pathlib import Path
 
 import pandas as pd
@@ -9,10 +9,10 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core.compare import prepare
-from core.generalization import forgetting_curve, random_forget_order
+from core.sweeps.generalization import forgetting_curve, random_forget_order
 from core.scenario import Scenario
-from core.sweep import run_sweep
-from core.sweep_spec import SweepSpec
+from core.sweeps.run import run_sweep
+from core.sweeps.spec import SweepSpec
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 SCALING, GENERALIZATION = "pages/6_scaling.py", "pages/7_generalization.py"

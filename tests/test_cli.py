@@ -1,4 +1,4 @@
-"""``python -m core.cli unlearn``: the JSON contract of DESIGN section 7, the failure-regime
+"""``python -m core.cli unlearn``: the JSON contract of docs/cli.md, the failure-regime
 report, and bad options (exit code 2, one line on stderr, no traceback). Run as a user
 runs it: a subprocess with the documented environment.
 """

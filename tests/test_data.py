@@ -1,6 +1,6 @@
 """Tests for core.data (generators, validation, regime gauge) and core.io (CSV / npz).
 
-Expected values come from the definitions in DESIGN.md section 4, not from runs of the code.
+Expected values come from the definitions in docs/theory.md §4, not from runs of the code.
 """
 import io
 import math

@@ -1,5 +1,5 @@
 """Every Numba kernel against its NumPy twin (tests/naive.py), SciPy or a brute force;
-gradients against central finite differences (DESIGN 3.1-3.2, 3.4-3.5).
+gradients against central finite differences (docs/theory.md §3.1-3.2, 3.4-3.5).
 """
 import itertools
 
@@ -147,7 +147,7 @@ def test_step_kernels_match_twin(n, d, m, is_relu, kind, normalized):
     X, y, W, v = model_setup(n, d, m, is_relu, seed=n + d + m)
     Zt = np.ascontiguousarray(W @ X.T)
     if is_relu:
-        Zt[0, 0] = 0.0                           # sigma'(0) := 0 (DESIGN 3.1)
+        Zt[0, 0] = 0.0                           # sigma'(0) := 0 (docs/theory.md §3.1)
     lr = 8.0
     C, g, log_L, min_q = gd_step_coefficients(Zt, y, v, is_relu, kind, normalized, lr)
     q = y * ((np.maximum(Zt, 0) if is_relu else Zt).T @ v)

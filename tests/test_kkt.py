@@ -1,5 +1,5 @@
 """core.kkt.certify against scipy.optimize.nnls on the explicit stationarity system
-(DESIGN 3.3-3.5), for the linear model and the Clarke certificate of a small ReLU net.
+(docs/theory.md §3.3-3.5), for the linear model and the Clarke certificate of a small ReLU net.
 """
 import numpy as np
 import pytest
@@ -64,7 +64,7 @@ def assert_same_certificate(cert, twin, index, n):
 
 
 def assert_optimal_certificate(cert, twin, X, y, v):
-    """n >= d: lam is not unique (DESIGN 3.4), so check that cert's lam is feasible, that
+    """n >= d: lam is not unique (docs/theory.md §3.4), so check that cert's lam is feasible, that
     its explicit residual is the eps reported, and that eps is the optimum to the solver's
     tolerance (relative KKT tolerance 1e-10 -> eps within ~1e-7 ||W||)."""
     norm_W = np.linalg.norm(twin["W"])
@@ -202,7 +202,7 @@ def test_clarke_certificate_on_a_subset_and_edge_shape():
 
 def test_kink_pairs_use_any_slope_in_zero_one():
     """With kappa = 0 a pair exactly at the kink has slope 0 and hurts eps; the Clarke band
-    lets it take the slope that fits (DESIGN 3.5): eps can only go down as kappa grows."""
+    lets it take the slope that fits (docs/theory.md §3.5): eps can only go down as kappa grows."""
     ctx, X, y, W0, v, model = relu_setup(8, 40, 6, seed=0)
     eps = [certify(ctx, model, kink_tol=k).eps for k in (0.0, 0.03, 0.1, 0.3)]
     twins = [naive.certificate(explicit(model, W0, X), X, y, v, True, kink_tol=k)["eps"]

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from core.cli import main
-from core.reproduce import FIGURES, QUICK
-from core.sweep_store import read_results
+from core.sweeps.reproduce import FIGURES, QUICK
+from core.sweeps.store import read_results
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

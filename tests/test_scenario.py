@@ -1,5 +1,5 @@
 """Scenario -> prepare -> compare: validation of every bad input (one test each),
-determinism, and the failure regime (DESIGN 3.8, 4, 5).
+determinism, and the failure regime (docs/theory.md §3.8, 4, 5).
 """
 import dataclasses
 
@@ -56,7 +56,7 @@ def test_two_dimensional_data_is_outside_the_theory_regime():
     n = X.shape[0]
     K = X @ X.T
     off = np.abs(K - np.diag(np.diag(K)))
-    rho = n * off.max() / np.diag(K).min()          # DESIGN 4, computed here
+    rho = n * off.max() / np.diag(K).min()          # docs/theory.md §4, computed here
     assert rho > 1
     assert prepared.gauge.rho == pytest.approx(rho, rel=1e-12)
     assert prepared.gauge.n_lt_d is False

@@ -1,4 +1,4 @@
-"""Sweeps (core.sweep), executors (core.executors) and generalization curves.
+"""Sweeps (core.sweeps.run), executors (core.sweeps.executors) and generalization curves.
 
 The rows of a sweep must not depend on what runs it: one worker, two threads, two
 processes, or a Dask cluster (a real scheduler and workers on loopback). A killed sweep
@@ -19,13 +19,13 @@ import pytest
 from core.cli import main
 from core.compare import compare, default_forget, prepare
 from core.errors import InputError
-from core.executors import DaskExecutor, LocalExecutor, make_executor
-from core.generalization import forgetting_curve, random_forget_order
+from core.sweeps.executors import DaskExecutor, LocalExecutor, make_executor
+from core.sweeps.generalization import forgetting_curve, random_forget_order
 from core.kkt import certify
 from core.scenario import Scenario
-from core.sweep import run_job, run_sweep
-from core.sweep_spec import COLUMNS, SweepSpec, parse_values
-from core.sweep_store import read_results, spec_path
+from core.sweeps.run import run_job, run_sweep
+from core.sweeps.spec import COLUMNS, SweepSpec, parse_values
+from core.sweeps.store import read_results, spec_path
 from core.unlearn import retained_index, sequential_ga
 
 ROOT = Path(__file__).resolve().parents[1]

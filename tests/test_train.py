@@ -1,4 +1,4 @@
-"""core.train: Gram-space and primal GD against a plain NumPy primal GD (DESIGN 3.2)."""
+"""core.train: Gram-space and primal GD against a plain NumPy primal GD (docs/theory.md §3.2)."""
 import numpy as np
 import pytest
 

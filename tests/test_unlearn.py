@@ -1,5 +1,5 @@
 """core.unlearn and core.compare: exact SVM against SLSQP, the GA step against its
-closed forms (DESIGN 3.6-3.8), sequential forgetting, and the paper's two-layer claims.
+closed forms (docs/theory.md §3.6-3.8), sequential forgetting, and the paper's two-layer claims.
 """
 import re
 
@@ -144,7 +144,7 @@ def test_ga_step_matches_the_formula(model, forget, scale):
 @pytest.mark.parametrize("loss", ["exp", "logistic"])
 def test_theory_step_size_turns_the_loss_ascent_into_the_ga_step(loss):
     """W^ + beta* grad_W l(y_l N(W^; x_l)) (gradient by central differences) equals the
-    c = 1 step, with beta* = lam_l / |l'(q_l)| (DESIGN 3.6)."""
+    c = 1 step, with beta* = lam_l / |l'(q_l)| (docs/theory.md §3.6)."""
     X, y = naive.gaussian_data(8, 10, seed=6)
     ctx = linear_ctx(X, y)
     cert = certify(ctx, train(ctx, steps=200).params)

@@ -1,4 +1,4 @@
-"""The Streamlit seam of unlearning-explorer (DESIGN 5).
+"""The Streamlit seam of unlearning-explorer (docs/architecture.md).
 
 Importing ``ui`` does not import Streamlit: ``ui.charts``, ``ui.frames``, ``ui.share``,
 ``ui.text`` and ``ui.export`` are pure (DataFrames and dicts in, charts, bytes and text out)

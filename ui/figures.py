@@ -2,8 +2,8 @@
 
 The Scaling and Generalization pages and ``python -m core.cli reproduce`` draw with these
 same functions, so a figure in a talk is the figure in the app. No Streamlit here.
-Inputs are the raw tables of ``core.sweep`` (one row per value, seed and method) and
-``core.generalization`` (one row per removal k, seed and method); the builders aggregate
+Inputs are the raw tables of ``core.sweeps.run`` (one row per value, seed and method) and
+``core.sweeps.generalization`` (one row per removal k, seed and method); the builders aggregate
 over seeds themselves: the line is the mean, the band spans min to max over seeds.
 """
 import math
@@ -149,7 +149,7 @@ def metric_panel(frame, metric, methods=("ga", "do_nothing", "retrain"), present
                  rule=None):
     """One panel: ``metric`` against the swept value, mean line and min-max band per method.
 
-    ``frame`` is a ``core.sweep`` table of one parameter (and one model). Log axes where
+    ``frame`` is a ``core.sweeps.run`` table of one parameter (and one model). Log axes where
     the values span a decade or more (x: d, n, m; y: eps, delta, tau); on a log y-axis,
     a method whose values are all zero (delta, tau: below 1e-12, rounding) is not drawn,
     and a note says so: appended to ``notes`` if given (a figure's subtitle), else the
@@ -282,7 +282,7 @@ def step_size_figure(frame, metric="eps_rel", presentation=False, width=380, hei
 
 def forgetting_figure(curve, presentation=False, width=380, height=260, title=None):
     """Test accuracy and agreement with retrain while forgetting k = 0..K points one after
-    another (``core.generalization`` rows, several seeds): GA vs retrain vs do nothing."""
+    another (``core.sweeps.generalization`` rows, several seeds): GA vs retrain vs do nothing."""
     s = style(presentation)
     methods = ["ga", "retrain", "do_nothing"]
     x = alt.X("k:Q", title="points forgotten so far (k)", axis=alt.Axis(tickMinStep=1),

@@ -1,4 +1,4 @@
-"""Session state: the only module that reads or writes ``st.session_state`` (STYLE.md).
+"""Session state: the only module that reads or writes ``st.session_state`` (docs/architecture.md §Layers).
 
 What a session remembers: the committed ``Scenario``, the removal history (a tuple of
 actions, each a tuple of point indices; ``None`` until the default forget set is chosen),
@@ -207,11 +207,11 @@ def pop_notice():
 
 
 # ---- sweeps: Scaling and Generalization pages ----
-# The last result of each page (a core.sweep.SweepResult, or a generalization run as
+# The last result of each page (a core.sweeps.run.SweepResult, or a generalization run as
 # (settings dict, curve DataFrame, failure messages)), kept across page switches.
 
 def sweep_result():
-    """The Scaling page's last ``core.sweep.SweepResult`` (None before the first run)."""
+    """The Scaling page's last ``core.sweeps.run.SweepResult`` (None before the first run)."""
     return _get("sweeps.scaling")
 
 

@@ -44,7 +44,7 @@ def selected_indices(event, param=PICK):
     """Point indices selected in a chart event; [] for no, empty or malformed selections.
 
     Works on Streamlit's VegaLiteState and on the plain dict AppTest injects; the empty
-    selection arrives as ``{}`` (PLATFORM 2).
+    selection arrives as ``{}`` (docs/architecture.md §Platform).
     """
     try:
         points = event["selection"][param]

@@ -1,8 +1,8 @@
 """``python -m core.cli sweep``: options, the spec they describe, and the report."""
 from __future__ import annotations
 
-from core.sweep import run_sweep
-from core.sweep_spec import PARAMS, SweepSpec, check_param, parse_values
+from core.sweeps.run import run_sweep
+from core.sweeps.spec import PARAMS, SweepSpec, check_param, parse_values
 
 def add_sweep_options(parser):
     """The sweep subcommand's own options (the scenario options are added by the CLI)."""
@@ -41,7 +41,7 @@ def run_cli(args, scenario, stream=None):
     """``python -m core.cli sweep``: run, report progress on stderr; returns the exit code."""
     import sys
 
-    from core.executors import make_executor
+    from core.sweeps.executors import make_executor
 
     stream = stream or sys.stderr
     check_param(args.vary)

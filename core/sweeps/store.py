@@ -17,7 +17,7 @@ import pandas as pd
 
 from core.compare import METHODS
 from core.errors import InputError
-from core.sweep_spec import COLUMNS, TEXT_COLUMNS
+from core.sweeps.spec import COLUMNS, TEXT_COLUMNS
 
 def spec_path(out):
     """Where the spec of the sweep written to ``out`` is kept: ``<stem>.sweep.json``."""

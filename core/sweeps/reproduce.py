@@ -1,4 +1,4 @@
-"""Reproduce the paper's claims (DESIGN 3.8): sweeps, figures, CSVs and summary.md.
+"""Reproduce the paper's claims (docs/theory.md §3.8): sweeps, figures, CSVs and summary.md.
 
 ``python -m core.cli reproduce --out DIR [--quick]`` runs the sweeps of a ``Plan``
 (certificates against d for both models, eps against c, forgetting on mixture data),
@@ -6,7 +6,7 @@ checks every claim on its own output, and writes to DIR:
 
 * ``<figure>.png`` (2x) and ``<figure>.svg``, and ``<figure>.csv``: the numbers drawn
   (mean, min and max over seeds);
-* ``data/*.csv``: the raw sweep rows (``core.sweep``; an interrupted run resumes from them);
+* ``data/*.csv``: the raw sweep rows (``core.sweeps.run``; an interrupted run resumes from them);
 * ``summary.md``: each claim, the measured numbers and whether it held.
 
 The figures need Altair and vl-convert (``ui.figures``, imported here lazily: core never
@@ -21,13 +21,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.claims import check_claims
-from core.generalization import forgetting_curves
+from core.sweeps.claims import check_claims
+from core.sweeps.generalization import forgetting_curves
 from core.scenario import Scenario
-from core.sweep import run_sweep
-from core.sweep_cli import add_executor_options
-from core.sweep_spec import SweepSpec
-from core.sweep_store import output_matches
+from core.sweeps.run import run_sweep
+from core.sweeps.cli import add_executor_options
+from core.sweeps.spec import SweepSpec
+from core.sweeps.store import output_matches
 
 
 
@@ -83,7 +83,7 @@ def sweep_specs(plan):
 
 
 def mixture_scenario():
-    """DESIGN 3.8's mixture: d = 1000, ||mu|| = 4, two-layer net at the defaults."""
+    """docs/theory.md §3.8's mixture: d = 1000, ||mu|| = 4, two-layer net at the defaults."""
     return Scenario(model="relu", data="mixture")
 
 
@@ -93,7 +93,7 @@ def run_reproduction(out, quick=False, executor=None, log=None):
     Returns a ``Reproduction``. Raises InputError if a sweep could not produce the rows a
     claim needs (its failures are listed).
     """
-    from core.executors import make_executor
+    from core.sweeps.executors import make_executor
 
     plan = QUICK if quick else FULL
     log = log or (lambda msg: None)
@@ -169,8 +169,8 @@ FIGURES = ("certificates_relu", "certificates_linear", "cosine_to_retrain", "ste
 def write_figures(frames, out, plan):
     """Every figure as PNG, SVG and the CSV of the numbers it draws; returns the stems."""
     from ui import figures as fig
-    from core.generalization import summarize_curve
-    from core.sweep_store import summarize
+    from core.sweeps.generalization import summarize_curve
+    from core.sweeps.store import summarize
 
     relu, lin = frames["scaling_relu"], frames["scaling_linear"]
     both = pd.concat([lin, relu], ignore_index=True)
@@ -225,7 +225,7 @@ def summary_markdown(rep):
         + (f" ({rep.resumed} sweep runs reused from data/)" if rep.resumed else "")
         + f". {n_held} of {len(held)} claims held.", "",
         f"Settings: orthogonal data, n = 40, two-layer width m = 100, κ = 0.03, normalized "
-        f"GD (defaults of DESIGN.md 3.2); the forgotten point is the support vector with "
+        f"GD (defaults of docs/theory.md §3.2); the forgotten point is the support vector with "
         f"the largest λ; d ∈ {{{', '.join(f'{d:g}' for d in p.dims)}}}; {p.seeds} seeds "
         f"per point; c ∈ {{{', '.join(f'{c:g}' for c in p.scales)}}} at d = {p.scale_dim}; "
         f"mixture: {p.removals} sequential removals, {p.curve_seeds} seeds; where it "
@@ -260,7 +260,7 @@ def add_reproduce_options(parser):
 def run_cli(args, stream=None):
     """``python -m core.cli reproduce``; returns 0 once everything is written (claims that
     did not hold are reported, not errors), 130 if interrupted."""
-    from core.executors import make_executor
+    from core.sweeps.executors import make_executor
 
     stream = stream or sys.stderr
 

@@ -1,6 +1,6 @@
 """Generalization while forgetting: test accuracy after each of K sequential removals.
 
-DESIGN 3.6 (sequential forgetting) and 3.8 (Gaussian mixture: test accuracy about 0.98
+docs/theory.md §3.6 (sequential forgetting) and 3.8 (Gaussian mixture: test accuracy about 0.98
 before and after GA, equal to retraining). After removal k = 1 .. K (k = 0 is the trained
 model) three models are measured on the test set:
 

@@ -1,7 +1,7 @@
 """Where sweep jobs run: every local core (threads or processes), or a Dask cluster.
 
 An executor has one method that matters, ``map_unordered(fn, items)``: it yields
-``fn(item)`` for every item as each finishes. ``fn`` must not raise (``core.sweep.run_job``
+``fn(item)`` for every item as each finishes. ``fn`` must not raise (``core.sweeps.run.run_job``
 turns errors into outcomes); a job lost with its worker (a crashed process, a dead Dask
 worker) comes back as a failed ``JobOutcome``.
 
@@ -25,7 +25,7 @@ from core.errors import InputError
 
 KINDS = ("threads", "processes")
 DEFAULT_KIND = "threads"
-CORE_DIR = Path(__file__).resolve().parent
+CORE_DIR = Path(__file__).resolve().parent.parent
 # set in every child before NumPy loads (two BLAS pools fight over the cores otherwise)
 CHILD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
              "NUMBA_CACHE_DIR": str(CORE_DIR.parent / ".numba_cache")}
@@ -114,10 +114,11 @@ def _ignore_sigint():
 
 
 def core_fingerprint():
-    """SHA-256 of this ``core/`` package's sources: equal fingerprints, equal numbers."""
+    """SHA-256 of the ``core/`` package's sources, subpackages included: equal
+    fingerprints, equal numbers."""
     h = hashlib.sha256()
-    for path in sorted(CORE_DIR.glob("*.py")):
-        h.update(path.name.encode())
+    for path in sorted(CORE_DIR.rglob("*.py")):
+        h.update(path.relative_to(CORE_DIR).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()
 
@@ -207,8 +208,8 @@ class DaskExecutor:
 
 def _lost(item, err):
     """The failed outcome of a job that did not come back (the worker died, ...)."""
-    from core.sweep import JobOutcome
-    from core.sweep_spec import Job
+    from core.sweeps.run import JobOutcome
+    from core.sweeps.spec import Job
 
     if isinstance(item, Job):
         return JobOutcome(job=item, error=f"the job was lost with its worker: "

@@ -4,7 +4,7 @@ A sweep is a base ``Scenario``, one varied parameter (``PARAMS``) over ``values`
 number of seeds. Each (value, seed) job runs the full comparison of methods
 (``core.compare.compare``) and yields one row per method (``COLUMNS``). Jobs are pure
 functions of their parameters, so the same sweep gives the same table whatever runs it:
-one worker or many, threads, processes or a Dask cluster (``core.executors``).
+one worker or many, threads, processes or a Dask cluster (``core.sweeps.executors``).
 
 Rows are appended to the output CSV as jobs finish; a rerun of the same sweep on the same
 file skips the finished jobs (the sweep's spec is kept next to the CSV, in
@@ -22,8 +22,8 @@ import pandas as pd
 
 from core.compare import METHODS, compare, default_forget, prepare, retrain_model
 from core.errors import InputError
-from core.sweep_spec import COLUMNS, Job, SweepSpec
-from core.sweep_store import (Appender, group_rows, open_output, ordered_rows,
+from core.sweeps.spec import COLUMNS, Job, SweepSpec
+from core.sweeps.store import (Appender, group_rows, open_output, ordered_rows,
                               rows_to_frame, write_all)
 
 
@@ -142,7 +142,7 @@ def run_sweep(spec, out=None, executor=None, progress=None, overwrite=False):
     ----------
     spec : SweepSpec
     out : path of the CSV written incrementally, or None to keep rows in memory only
-    executor : from ``core.executors.make_executor``; default: every local core
+    executor : from ``core.sweeps.executors.make_executor``; default: every local core
     progress : callable(done, total, outcome) called as each job finishes (``outcome``
         is a JobOutcome; failed jobs have ``outcome.error``)
     overwrite : start afresh even if ``out`` holds another sweep's rows
@@ -151,7 +151,7 @@ def run_sweep(spec, out=None, executor=None, progress=None, overwrite=False):
     -------
     SweepResult; ``interrupted`` is set (and the finished rows kept) on KeyboardInterrupt
     """
-    from core.executors import make_executor
+    from core.sweeps.executors import make_executor
 
     spec = spec.validated()
     start = time.perf_counter()

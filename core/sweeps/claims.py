@@ -1,4 +1,4 @@
-"""The paper's claims (DESIGN 3.8), each checked on a reproduction's own sweep rows.
+"""The paper's claims (docs/theory.md §3.8), each checked on a reproduction's own sweep rows.
 
 ``check_claims`` turns the sweeps' tables into ``Claim``s: what the paper says, what was
 measured, and whether it held (None for informational lines). Thresholds are named here.
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-WIN_FROM_DIM = 1000          # "c = 1 wins for d >= 1000" (DESIGN 3.8)
+WIN_FROM_DIM = 1000          # "c = 1 wins for d >= 1000" (docs/theory.md §3.8)
 LOSE_UP_TO_DIM = 100         # "... not for d <= 100"
 C_WINDOW = (0.8, 1.2)        # where the minimum of eps_rel over c must fall
 EXACT_EPS = 1e-10            # linear, c = 1: "eps ~ 1e-14", we accept anything below
@@ -19,7 +19,7 @@ ACCURACY_GAP = 0.02          # GA within this test accuracy of retrain, at every
 
 @dataclass(frozen=True)
 class Claim:
-    """One claim: what the paper (DESIGN 3.8) says, what we measured, and the verdict."""
+    """One claim: what the paper (docs/theory.md §3.8) says, what we measured, and the verdict."""
 
     key: str
     statement: str
@@ -42,7 +42,7 @@ def _series(s, name="d"):
 
 
 def check_claims(frames, plan):
-    """Every claim of DESIGN 3.8 checked on the sweeps' own rows."""
+    """Every claim of docs/theory.md §3.8 checked on the sweeps' own rows."""
     claims = []
     relu, lin = frames["scaling_relu"], frames["scaling_linear"]
     n_seeds = plan.seeds
@@ -154,7 +154,7 @@ def _breaking_claim(frame, plan):
                      f"with n ≥ d")
     held = bool(len(ga) >= 2 and ga.iloc[0] < dn.iloc[0] and ga.iloc[-1] >= dn.iloc[-1])
     return Claim(
-        "breaks", f"Where it breaks: the one-step result needs n ≪ d (DESIGN 3.8: it fails "
+        "breaks", f"Where it breaks: the one-step result needs n ≪ d (docs/theory.md §3.8: it fails "
         f"for n ≥ d). At d = {plan.break_dim}, GA beats doing nothing for the fewest points "
         f"but not for the most that still separate.", measured, held)
 
