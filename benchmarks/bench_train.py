@@ -234,7 +234,7 @@ def small_gemm_seconds(m, n, repeats=2000):
 
 def flop_bound(results):
     gflops = gemm_gflops()
-    print(f"\nFlop bound (docs/architecture.md §Budgets): Gram step vs 2 n² m flops at single-core GEMM speed")
+    print("\nFlop bound (docs/architecture.md §Budgets): Gram step vs 2 n² m flops at single-core GEMM speed")
     print(f"  numpy float64 GEMM, 2000x2000, 1 thread: {gflops:.1f} GFLOP/s")
     print(f"  {'size':<10}{'n':>5}{'m':>5}{'us/step':>10}{'bound us':>10}{'ratio':>8}"
           f"{'  verdict':<14}{'(m x n)(n x n) GEMM alone, us':>32}")

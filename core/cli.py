@@ -11,11 +11,11 @@ import sys
 from core.compare import compare, default_forget, prepare
 from core.errors import InputError
 from core.report import LARGE_TAU, comparison_to_dict, ga_outcome, methods_frame
-from core.sweeps.reproduce import add_reproduce_options
-from core.sweeps.reproduce import run_cli as run_reproduce_cli
 from core.scenario import DATA_KINDS, LOSSES, OPTIMIZERS, STARTS, Scenario
 from core.sweeps.cli import add_sweep_options
 from core.sweeps.cli import run_cli as run_sweep_cli
+from core.sweeps.reproduce import add_reproduce_options
+from core.sweeps.reproduce import run_cli as run_reproduce_cli
 
 TOY_DATA = ("blobs", "moons", "xor")
 

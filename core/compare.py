@@ -14,12 +14,25 @@ import pandas as pd
 from core.data import Dataset, generate, regime_gauge_from_gram
 from core.io import load_file
 from core.kkt import certify
-from core.models import (GramContext, GramModel, build_context, cosine, init_weights,
-                         output_weights, test_accuracy,
-                         test_predictions)
+from core.models import (
+    GramContext,
+    GramModel,
+    build_context,
+    cosine,
+    init_weights,
+    output_weights,
+    test_accuracy,
+    test_predictions,
+)
 from core.train import TrainedModel, train
-from core.unlearn import (check_forget, exact_svm, ga_step, retained_index,
-                          retrain_without, sequential_ga)
+from core.unlearn import (
+    check_forget,
+    exact_svm,
+    ga_step,
+    retained_index,
+    retrain_without,
+    sequential_ga,
+)
 
 METHODS = ("ga", "do_nothing", "retrain", "exact")
 
@@ -198,7 +211,8 @@ def scale_curve(prepared, forget, scales, retrained=None, progress=None):
 
 def training_curves(prepared, max_certificates=12):
     """Per recorded step: log L, min margin, normalized margin, and eps_rel of the model
-    certified on S (at up to ``max_certificates`` snapshots; NaN before it separates)."""
+    certified on S (at up to ``max_certificates`` snapshots; NaN before it separates).
+    """
     trained = prepared.trained
     if trained is None:
         return pd.DataFrame(columns=["step", "log_loss", "min_margin", "normalized_margin",

@@ -7,8 +7,8 @@ and goes through `make_dataset`, the single place where arrays are converted and
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -51,7 +51,8 @@ class Dataset:
 
 def check_sizes(n_samples: int, dim: int, n_test: int = 0) -> None:
     """Raise InputError unless 2 <= n_samples <= MAX_SAMPLES, 1 <= dim <= MAX_DIM,
-    n_samples * dim <= MAX_ENTRIES and n_test within MAX_TEST (and n_test * dim too)."""
+    n_samples * dim <= MAX_ENTRIES and n_test within MAX_TEST (and n_test * dim too).
+    """
     rules = [
         (n_samples >= 2, f"n_samples must be at least 2 (got {n_samples}): use more points"),
         (dim >= 1, f"dim must be at least 1 (got {dim})"),

@@ -8,8 +8,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.kkt_kernels import (NNLS_CONVERGED, NNLS_MAX_SWEEPS, NNLS_STALLED, clarke_system,
-                              nnls_blocks)
+from core.kkt_kernels import (
+    NNLS_CONVERGED,
+    NNLS_MAX_SWEEPS,
+    NNLS_STALLED,
+    clarke_system,
+    nnls_blocks,
+)
 from core.models import norm, outputs_from_preacts, preacts, rescale_to_unit_margin, row_norms
 
 SUPPORT_RATIO = 1e-6       # support vector: lam_i > 1e-6 max lam (docs/theory.md §3.4)

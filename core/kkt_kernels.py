@@ -155,7 +155,8 @@ def runs_to_infinity(x, grad, h):
     """True when f(t u) = 1/2 t² uᵀGu - t hᵀu, u = x/|x|, has its minimiser t* = hᵀu / uᵀGu
     beyond UNBOUNDED_RATIO |x|: coordinate descent on an unbounded problem grows x
     linearly along a ray with uᵀGu -> 0. At a bounded optimum x*, t* = |x*| exactly
-    (x*ᵀ(Gx* - h) = 0), so the test never fires there."""
+    (x*ᵀ(Gx* - h) = 0), so the test never fires there.
+    """
     nx = np.sqrt(np.dot(x, x))
     if nx == 0.0:
         return False
@@ -236,7 +237,8 @@ def nnls_blocks(D, C, B_flat, B_off, block_start, h, tol, max_sweeps, check_unbo
 @kernel
 def nnls_gram(G, h, tol, max_sweeps):
     """x = argmin_{x >= 0} 1/2 xᵀGx - hᵀx for a dense PSD G (``nnls_blocks``, no blocks),
-    reporting NNLS_UNBOUNDED when the objective has no minimum."""
+    reporting NNLS_UNBOUNDED when the objective has no minimum.
+    """
     empty_int = np.zeros(1, dtype=np.int64)
     return nnls_blocks(G, np.zeros((0, G.shape[0])), np.zeros(0), empty_int, empty_int,
                        h, tol, max_sweeps, True)
@@ -245,7 +247,8 @@ def nnls_gram(G, h, tol, max_sweeps):
 @kernel
 def clarke_lambda_part(Zt, K, y, v, act, lam_index):
     """D[a, b] = y_i y_k K_ik sum_j v_j² a_ji a_jk and h_a = y_i sum_j v_j a_ji Zt_ji for
-    the lam unknowns (i = lam_index[a], k = lam_index[b])."""
+    the lam unknowns (i = lam_index[a], k = lam_index[b]).
+    """
     m = Zt.shape[0]
     p_d = lam_index.shape[0]
     act_l = np.ascontiguousarray(act[:, lam_index])
@@ -266,7 +269,8 @@ def clarke_lambda_part(Zt, K, y, v, act, lam_index):
 def clarke_mu_part(Zt, K, y, v, act, lam_index, pair_j, pair_i):
     """Coupling C[(j, i), b] = v_j² y_i y_k a_jk K_ik (k = lam_index[b]), the per-neuron
     blocks B_j[(j, i), (j, k)] = v_j² y_i y_k K_ik and h = v_j y_i Zt_ji of the mu unknowns
-    (pairs sorted by neuron j)."""
+    (pairs sorted by neuron j).
+    """
     p_m, p_d = pair_j.shape[0], lam_index.shape[0]
     starts = [0]
     for a in range(1, p_m):

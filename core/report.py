@@ -19,7 +19,8 @@ LARGE_TAU = 0.25
 
 def ga_outcome(ga, do_nothing):
     """"better" (GA's eps_rel below doing nothing's, tau <= LARGE_TAU), "infeasible" (lower
-    eps_rel but tau > LARGE_TAU) or "not better"; arguments are method rows or dicts."""
+    eps_rel but tau > LARGE_TAU) or "not better"; arguments are method rows or dicts.
+    """
     if ga["eps_rel"] >= do_nothing["eps_rel"]:
         return "not better"
     return "infeasible" if ga["tau"] > LARGE_TAU else "better"

@@ -4,9 +4,8 @@ A scenario plus a forget list fully determines data, training, certificates and 
 method's result, bit for bit for a fixed seed. It is the unit the app caches on, the URL
 and the JSON download serialise, and the CLI builds from its options.
 """
-from dataclasses import asdict, dataclass, fields, replace
-
 import math
+from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 

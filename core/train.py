@@ -11,8 +11,7 @@ import numpy as np
 
 from core.kernels import LOSS_EXP, LOSS_LOGISTIC, train_gd_gram, train_gd_primal
 from core.models import GramModel
-from core.scenario import (LOSSES, MAX_STEPS, OPTIMIZERS, check_choice, check_integer,
-                           check_positive)
+from core.scenario import LOSSES, MAX_STEPS, OPTIMIZERS, check_choice, check_integer, check_positive
 
 LOSS_CODES = {"exp": LOSS_EXP, "logistic": LOSS_LOGISTIC}
 PATHS = ("auto", "gram", "primal")

@@ -4,10 +4,10 @@ on the retained set, and the exact hard-margin SVM (linear model).
 import numpy as np
 
 from core.errors import InputError
+from core.kernels import log_loss_slopes
 from core.kkt import certify
 from core.kkt_kernels import NNLS_CONVERGED, NNLS_UNBOUNDED, nnls_gram
 from core.models import GramModel, embed, preacts, rescale_to_unit_margin
-from core.kernels import log_loss_slopes
 from core.train import LOSS_CODES, train
 
 SVM_TOL = 1e-12
@@ -86,7 +86,8 @@ def sequential_ga_steps(ctx, model, forget, scale=1.0, kink_tol=0.03, active_tol
 
 def sequential_ga(ctx, model, forget, scale=1.0, kink_tol=0.03, active_tol=None):
     """The final (unrescaled) model of ``sequential_ga_steps`` and the certificate used
-    before each step."""
+    before each step.
+    """
     current, certs = model, []
     for cert, current in sequential_ga_steps(ctx, model, forget, scale, kink_tol, active_tol):
         certs.append(cert)
@@ -95,7 +96,8 @@ def sequential_ga(ctx, model, forget, scale=1.0, kink_tol=0.03, active_tol=None)
 
 def retrain_without(ctx, forget, **train_options):
     """GD from the same W_0 with the same settings on R, written over all n columns and
-    rescaled to min margin 1 on R. Returns (model, TrainedModel on R)."""
+    rescaled to min margin 1 on R. Returns (model, TrainedModel on R).
+    """
     index = retained_index(ctx.n_samples, check_forget(forget, ctx.y))
     trained = train(ctx.subset(index), **train_options)
     model = embed(trained.params, index, ctx.n_samples)

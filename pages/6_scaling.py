@@ -3,8 +3,8 @@ the certificates against it, the CSV, and the same figures as `core.cli reproduc
 import streamlit as st
 
 from core.errors import InputError
-from core.sweeps.executors import make_executor
 from core.scenario import Scenario
+from core.sweeps.executors import make_executor
 from core.sweeps.run import run_sweep
 from core.sweeps.spec import PARAMS, SweepSpec, parse_values
 from ui import figures, state, widgets

@@ -4,9 +4,9 @@ retraining after each removal (core.sweeps.generalization)."""
 import streamlit as st
 
 from core.errors import InputError
+from core.scenario import Scenario
 from core.sweeps.executors import make_executor
 from core.sweeps.generalization import forgetting_curve, forgetting_curves
-from core.scenario import Scenario
 from ui import cached, figures, state, widgets
 
 widgets.page_header(

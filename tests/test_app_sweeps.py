@@ -9,8 +9,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core.compare import prepare
-from core.sweeps.generalization import forgetting_curve, random_forget_order
 from core.scenario import Scenario
+from core.sweeps.generalization import forgetting_curve, random_forget_order
 from core.sweeps.run import run_sweep
 from core.sweeps.spec import SweepSpec
 

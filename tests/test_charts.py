@@ -13,11 +13,11 @@ import pytest
 
 from core.compare import compare, default_forget, prepare, scale_curve, training_curves
 from core.errors import InputError
+from core.report import LARGE_TAU, methods_frame
 from core.scenario import Scenario
 from ui import charts, export, frames, share
 from ui.style import METRIC_TITLES
 from ui.text import verdict
-from core.report import LARGE_TAU, methods_frame
 
 SMALL = Scenario(n_samples=12, dim=120, width=12, steps=150)
 

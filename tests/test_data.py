@@ -9,8 +9,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.data import (GENERATORS, Dataset, blobs, generate, make_dataset, mixture, moons,
-                       orthogonal, regime_gauge, regime_gauge_from_gram, xor)
+from core.data import (
+    GENERATORS,
+    Dataset,
+    blobs,
+    generate,
+    make_dataset,
+    mixture,
+    moons,
+    orthogonal,
+    regime_gauge,
+    regime_gauge_from_gram,
+    xor,
+)
 from core.errors import InputError
 from core.io import load_csv, load_file, load_npz
 

@@ -7,11 +7,28 @@ import numpy as np
 import pytest
 from scipy.optimize import nnls
 
-from core.kernels import (FLUSH_BELOW, LOSS_EXP, LOSS_LOGISTIC, add_step, log_loss_slopes,
-                          log_loss_terms, log_sum_exp, margins_and_weights, model_outputs,
-                          step_weights, train_gd_gram, train_gd_primal)
-from core.kkt_kernels import (NNLS_CONVERGED, NNLS_MAX_SWEEPS, NNLS_UNBOUNDED,
-                              clarke_system, nnls_blocks, nnls_gram)
+from core.kernels import (
+    FLUSH_BELOW,
+    LOSS_EXP,
+    LOSS_LOGISTIC,
+    add_step,
+    log_loss_slopes,
+    log_loss_terms,
+    log_sum_exp,
+    margins_and_weights,
+    model_outputs,
+    step_weights,
+    train_gd_gram,
+    train_gd_primal,
+)
+from core.kkt_kernels import (
+    NNLS_CONVERGED,
+    NNLS_MAX_SWEEPS,
+    NNLS_UNBOUNDED,
+    clarke_system,
+    nnls_blocks,
+    nnls_gram,
+)
 from core.models import output_gradient, output_weights
 from tests import naive
 

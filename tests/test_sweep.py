@@ -19,10 +19,10 @@ import pytest
 from core.cli import main
 from core.compare import compare, default_forget, prepare
 from core.errors import InputError
-from core.sweeps.executors import DaskExecutor, LocalExecutor, make_executor
-from core.sweeps.generalization import forgetting_curve, random_forget_order
 from core.kkt import certify
 from core.scenario import Scenario
+from core.sweeps.executors import DaskExecutor, LocalExecutor, make_executor
+from core.sweeps.generalization import forgetting_curve, random_forget_order
 from core.sweeps.run import run_job, run_sweep
 from core.sweeps.spec import COLUMNS, SweepSpec, parse_values
 from core.sweeps.store import read_results, spec_path

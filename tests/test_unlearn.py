@@ -14,8 +14,14 @@ from core.kkt import certify
 from core.models import GramModel, build_context
 from core.scenario import Scenario
 from core.train import train
-from core.unlearn import (check_forget, exact_svm, ga_step, retrain_without, sequential_ga,
-                          theory_step_size)
+from core.unlearn import (
+    check_forget,
+    exact_svm,
+    ga_step,
+    retrain_without,
+    sequential_ga,
+    theory_step_size,
+)
 from tests import naive
 
 

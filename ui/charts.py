@@ -5,6 +5,7 @@ configured top-level chart, so that the app and ``ui.export`` (PNG/SVG) draw the
 The frames come from ``ui.frames`` or ``core.compare``.
 """
 import math
+
 import altair as alt
 import pandas as pd
 

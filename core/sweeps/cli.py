@@ -4,6 +4,7 @@ from __future__ import annotations
 from core.sweeps.run import run_sweep
 from core.sweeps.spec import PARAMS, SweepSpec, check_param, parse_values
 
+
 def add_sweep_options(parser):
     """The sweep subcommand's own options (the scenario options are added by the CLI)."""
     p = parser.add_argument

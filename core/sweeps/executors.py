@@ -115,7 +115,8 @@ def _ignore_sigint():
 
 def core_fingerprint():
     """SHA-256 of the ``core/`` package's sources, subpackages included: equal
-    fingerprints, equal numbers."""
+    fingerprints, equal numbers.
+    """
     h = hashlib.sha256()
     for path in sorted(CORE_DIR.rglob("*.py")):
         h.update(path.relative_to(CORE_DIR).as_posix().encode())

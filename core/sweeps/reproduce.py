@@ -21,14 +21,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.sweeps.claims import check_claims
-from core.sweeps.generalization import forgetting_curves
 from core.scenario import Scenario
-from core.sweeps.run import run_sweep
+from core.sweeps.claims import check_claims
 from core.sweeps.cli import add_executor_options
+from core.sweeps.generalization import forgetting_curves
+from core.sweeps.run import run_sweep
 from core.sweeps.spec import SweepSpec
 from core.sweeps.store import output_matches
-
 
 
 @dataclass(frozen=True)
@@ -150,7 +149,8 @@ def _forgetting_curves(plan, executor):
 
 def failure_lines(failures, only=None):
     """Failed jobs grouped by sweep, value and error: 'sweep, n_samples=200: 10 runs
-    (seeds 0, 1, ...): The model does not separate the data'."""
+    (seeds 0, 1, ...): The model does not separate the data'.
+    """
     groups = {}
     for name, label, seed, error in failures:
         if only is None or name == only:
@@ -168,9 +168,9 @@ FIGURES = ("certificates_relu", "certificates_linear", "cosine_to_retrain", "ste
 
 def write_figures(frames, out, plan):
     """Every figure as PNG, SVG and the CSV of the numbers it draws; returns the stems."""
-    from ui import figures as fig
     from core.sweeps.generalization import summarize_curve
     from core.sweeps.store import summarize
+    from ui import figures as fig
 
     relu, lin = frames["scaling_relu"], frames["scaling_linear"]
     both = pd.concat([lin, relu], ignore_index=True)
@@ -259,7 +259,8 @@ def add_reproduce_options(parser):
 
 def run_cli(args, stream=None):
     """``python -m core.cli reproduce``; returns 0 once everything is written (claims that
-    did not hold are reported, not errors), 130 if interrupted."""
+    did not hold are reported, not errors), 130 if interrupted.
+    """
     from core.sweeps.executors import make_executor
 
     stream = stream or sys.stderr

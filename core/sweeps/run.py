@@ -23,8 +23,14 @@ import pandas as pd
 from core.compare import METHODS, compare, default_forget, prepare, retrain_model
 from core.errors import InputError
 from core.sweeps.spec import COLUMNS, Job, SweepSpec
-from core.sweeps.store import (Appender, group_rows, open_output, ordered_rows,
-                              rows_to_frame, write_all)
+from core.sweeps.store import (
+    Appender,
+    group_rows,
+    open_output,
+    ordered_rows,
+    rows_to_frame,
+    write_all,
+)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from core.compare import METHODS
 from core.errors import InputError
 from core.sweeps.spec import COLUMNS, TEXT_COLUMNS
 
+
 def spec_path(out):
     """Where the spec of the sweep written to ``out`` is kept: ``<stem>.sweep.json``."""
     out = Path(out)
@@ -40,7 +41,8 @@ def output_matches(spec, out):
 
 def open_output(spec, out, overwrite):
     """Finished rows of ``out`` by (value, seed) (complete jobs only), after checking that
-    it holds this sweep; creates the file and its spec otherwise."""
+    it holds this sweep; creates the file and its spec otherwise.
+    """
     out = Path(out)
     if out.exists() and not overwrite and not output_matches(spec, out):
         raise InputError(f"{out} holds the results of a different sweep (see "
