@@ -81,6 +81,14 @@ def build_parser():
     reproduce = sub.add_parser("reproduce", help="run the paper-claims sweeps; write "
                                                  "figures, CSVs and summary.md")
     add_reproduce_options(reproduce)
+    slides = sub.add_parser("slides", help="write a 16:9 slide deck of a scenario (PNG "
+                                           "1920x1080 + SVG per slide, slides.md)")
+    add_scenario_options(slides)
+    slides.add_argument("--forget", type=int, nargs="+", metavar="I",
+                        help="indices to forget (default: the largest-lambda support vector)")
+    slides.add_argument("--scale", type=float, default=1.0,
+                        help="c, multiplier of the theory step size")
+    slides.add_argument("--out", required=True, metavar="DIR", help="directory of the deck")
     return parser
 
 
@@ -94,6 +102,18 @@ def run_unlearn(args):
         print(json.dumps(result, indent=2))
     else:
         print(format_report(result, comparison))
+
+
+def run_slides(args):
+    """Build, render and write the deck; the figure code (ui.slides, Altair) is injected
+    here, at the command line, so that core/ itself never imports ui/."""
+    from ui.slides import make_deck, write_deck
+
+    scenario = scenario_from_args(args)
+    files, seconds = make_deck(scenario, args.forget, args.scale)
+    paths = write_deck(files, args.out)
+    print(f"{len(paths)} files in {args.out} ({seconds:.1f} s): "
+          f"{', '.join(p.name for p in paths if p.suffix == '.png')} and slides.md")
 
 
 def format_report(result, comparison):
@@ -137,6 +157,8 @@ def main(argv=None):
             return run_sweep_cli(args, scenario_from_args(args))
         elif args.command == "reproduce":
             return run_reproduce_cli(args)
+        elif args.command == "slides":
+            run_slides(args)
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

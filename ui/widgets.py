@@ -15,7 +15,7 @@ from core.compare import default_forget
 from core.errors import InputError
 from core.kkt import STATUS_TEXT
 from core.scenario import Scenario
-from ui import cached, export, share, state, text
+from ui import cached, export, share, slides_view, state, text
 from ui.charts import PICK
 
 _ROUTED = threading.local()     # set while app.py runs the current page (per script thread)
@@ -175,6 +175,7 @@ def page_header(title, caption=None):
                            file_name="scenario.json", mime="application/json",
                            on_click="ignore", key="ux.dl.scenario",
                            icon=":material/download:")
+        slides_view.download_button()
         upload = st.file_uploader("Load a scenario file", type=["json"],
                                   key=state.widget_key("scenario_file"))
         st.caption("The link in the address bar reopens this exact state in any browser "
