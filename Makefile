@@ -1,31 +1,44 @@
 # One command to install and start, one to install and test (see README.md).
-VENV ?= .venv
+# Paths from the Makefile's own directory: `make -C <dir> run` or `make -f <dir>/Makefile run`
+# work from anywhere (the server reads .streamlit/config.toml beside app.py: loopback only).
+ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+VENV ?= $(ROOT)/.venv
 PY := $(VENV)/bin/python
 export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
-export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
+export NUMBA_CACHE_DIR ?= $(ROOT)/.numba_cache
 
-.PHONY: run demo test bench install install-dev
+.PHONY: run demo test lint bench install install-dev
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: $(ROOT)/requirements.txt
 	python3 -m venv $(VENV)
-	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q -r $(ROOT)/requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
-	$(PY) -m pip install -q -r requirements-dev.txt
+$(VENV)/.installed-dev: $(ROOT)/requirements-dev.txt $(VENV)/.installed
+	$(PY) -m pip install -q -r $(ROOT)/requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+# Compile the Numba kernels into NUMBA_CACHE_DIR during installation (again only when a
+# kernel source changes): the first start then loads them instead of compiling for ~1 min.
+KERNEL_SOURCES := $(wildcard $(ROOT)/core/*kernels.py) $(ROOT)/core/jit.py
+$(VENV)/.compiled: $(VENV)/.installed $(KERNEL_SOURCES)
+	cd $(ROOT) && $(PY) -m core.warmup
+	touch $@
+
+install: $(VENV)/.installed $(VENV)/.compiled
+install-dev: $(VENV)/.installed-dev $(VENV)/.compiled
 
 run: install
-	$(PY) -m streamlit run app.py
+	cd $(ROOT) && $(PY) -m streamlit run $(ROOT)/app.py
 
 demo: install
 	$(PY) -m core.cli unlearn --model relu --forget 3
 
-test: install-dev
+lint: install-dev
+	$(VENV)/bin/ruff check .
+
+test: install-dev lint
 	$(PY) -m pytest -q
 
 bench: install-dev

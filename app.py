@@ -1,7 +1,8 @@
 """unlearning-explorer: the Streamlit router (``streamlit run app.py``).
 
 Page config, the scenario from the URL, a one-time Numba warm-up, the default demo
-trained and waiting, and the navigation; the pages live in pages/, the seam in ui/.
+trained and waiting, the navigation, and the status bar of background jobs; the pages
+live in pages/, the seam in ui/.
 """
 import os
 from pathlib import Path
@@ -15,12 +16,12 @@ os.environ.setdefault("NUMBA_CACHE_DIR", str(HERE / ".numba_cache"))
 
 import streamlit as st  # noqa: E402
 
-from ui import widgets  # noqa: E402
+from ui import job_status, session  # noqa: E402
 
 st.set_page_config(page_title="Unlearning explorer", page_icon="🧽", layout="wide")
 
 # URL paths are the names Streamlit infers from the file names (the pages/ folder's own
-# navigation runs on a fresh server's first request; ui.widgets.require_router reroutes).
+# navigation runs on a fresh server's first request; ui.session.require_router reroutes).
 PAGES = [
     st.Page("pages/3_unlearn.py", title="Unlearn", icon=":material/ads_click:", default=True),
     st.Page("pages/1_overview.py", title="Overview", icon=":material/info:"),
@@ -29,8 +30,12 @@ PAGES = [
     st.Page("pages/5_step_size.py", title="Step size", icon=":material/tune:"),
     st.Page("pages/6_scaling.py", title="Scaling", icon=":material/trending_down:"),
     st.Page("pages/7_generalization.py", title="Generalization", icon=":material/verified:"),
+    st.Page("pages/8_methods.py", title="Methods", icon=":material/compare_arrows:"),
 ]
 # The Overview reads first in the bar; Unlearn stays the landing page.
 page = st.navigation([PAGES[1], PAGES[0]] + PAGES[2:], position="top")
-widgets.start_session()
-widgets.run_routed(page)
+# Background jobs (ui/jobs.py): progress, Cancel and questions on top of every page (a job
+# a page starts reruns the app once, so that this bar shows it from then on).
+job_status.status_bar()
+session.start_session()
+session.run_routed(page)

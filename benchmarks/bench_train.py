@@ -1,4 +1,6 @@
-"""Training benchmark (docs/theory.md §3.2 and 8): Numba Gram / Numba primal / NumPy / PyTorch.
+"""Training benchmark (docs/theory.md §3.2, docs/architecture.md §Budgets).
+
+Numba Gram / Numba primal / NumPy / PyTorch, timed as paired repeats.
 
 Run from the repository root:
 
@@ -14,15 +16,24 @@ s = 1e-3, fixed v_j = ±1/sqrt(m); same data, same init, same number of steps) w
 * PyTorch       written here: the NumPy primal step with float64 torch tensors, manual
                 update (no autograd), on 1 thread and on torch's default thread count,
 
-checks that all of them end at the same weights, and reports the budgets of docs/architecture.md §Budgets:
-Numba >= 10x faster than PyTorch CPU at the default size, a Gram step within 3x of
-2 n² m flops at single-core GEMM speed, and the default demo under 0.3 s warm.
-Times are medians over repeats after one warm-up run (Numba compilation excluded).
+checks that all of them end at the same weights, and reports the budgets of
+docs/architecture.md §Budgets: Numba >= 10x faster than PyTorch CPU at the default size, a
+Gram step within 3x of 2 n² m flops at single-core GEMM speed, and the default demo under
+0.3 s warm.
+
+Timing is paired: after one warm-up run of each (Numba compilation excluded), every repeat
+runs all implementations one after the other (and, where the flop bound applies, a GEMM
+speed probe), so each ratio is formed from times measured moments apart under the same
+machine load. Ratios are computed per repeat and their median is reported; a change of load
+between repeats moves all times of a repeat together and leaves its ratios alone.
 """
 import os
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # before numpy loads (docs/architecture.md §Budgets)
+# before numpy loads (docs/architecture.md §Platform); the imports below therefore follow
+# this statement (E402 is ignored for this file in pyproject.toml)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+import math
 import statistics
 import sys
 import time
@@ -48,15 +59,17 @@ try:
     TORCH_NOTE = None
 except Exception as exc:          # not installed (or broken): skip its columns
     torch = None
-    TORCH_NOTE = f"PyTorch not available ({type(exc).__name__}: {exc}); its columns are skipped."
+    TORCH_NOTE = (f"PyTorch not available ({type(exc).__name__}: {exc}); "
+                  "its columns are skipped.")
 
 # ------------------------------------------------------------------------------ settings
 
 LR = 8.0
 INIT_SCALE = 1e-3
 SEED = 0
-REPEATS = 5              # timed runs per implementation and size (fewer if slow, below)
-TIME_BUDGET = 12.0       # s of timed runs per implementation and size before stopping early
+REPEATS = 5              # paired repeats per size (fewer if slow, below)
+SIZE_BUDGET = 60.0       # s of timed repeats per size: no new repeat that would exceed it
+MIN_REPEATS = 2          # ... but at least this many
 WARMUP_STEPS = 20        # the warm-up run: compiles Numba, warms allocators and BLAS
 DEMO_REPEATS = 7
 DEMO_BUDGET = 0.3        # s, docs/architecture.md §Budgets
@@ -128,15 +141,40 @@ def torch_train(X, y, W0, v, steps, lr=LR):
 
 # ------------------------------------------------------------------------------ timing
 
-def timed_median(run, warm):
-    """Warm up once with ``warm()``, then time ``run()``: (median s, repeats, last result)."""
-    warm()
-    times, result = [], None
-    while len(times) < REPEATS and (len(times) < 1 or sum(times) < TIME_BUDGET):
-        start = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), len(times), result
+def paired_repeats(impls, steps, probe=None):
+    """Warm each implementation up, then time them in turn, repeat after repeat.
+
+    ``impls`` is a list of (key, run(steps) -> final W). In every repeat each run is timed
+    once, in the listed order, followed by ``probe()`` if given. Repeats stop at REPEATS, or
+    once another repeat would take the size past SIZE_BUDGET (at least MIN_REPEATS).
+
+    Returns
+    -------
+    times : dict key -> list of seconds, one per repeat
+    finals : dict key -> final W of the last repeat
+    probes : list of probe() values, one per repeat
+    """
+    for _, run in impls:
+        run(min(steps, WARMUP_STEPS))
+    times = {key: [] for key, _ in impls}
+    finals, probes = {}, []
+    start = time.perf_counter()
+    for done in range(1, REPEATS + 1):
+        for key, run in impls:
+            t0 = time.perf_counter()
+            finals[key] = run(steps)
+            times[key].append(time.perf_counter() - t0)
+        if probe is not None:
+            probes.append(probe())
+        spent = time.perf_counter() - start
+        if done >= MIN_REPEATS and spent * (done + 1) / done > SIZE_BUDGET:
+            break
+    return times, finals, probes
+
+
+def median_ratio(times, ref):
+    """Median over repeats of times[r] / ref[r] (paired ratios)."""
+    return statistics.median(t / r for t, r in zip(times, ref))
 
 
 def with_threads(count, fn):
@@ -175,20 +213,19 @@ def bench_size(label, kind, n, d, m, steps):
                       with_threads(TORCH_DEFAULT_THREADS,
                                    lambda s: torch_train(ctx.X, ctx.y, ctx.W0, ctx.v, s))))
 
+    probe = gemm_gflops if auto == "gram" else None   # GEMM speed, paired with the step
+    times, finals, gflops = paired_repeats(impls, steps, probe)
+    ref = times["numba_gram"]
     rows = {}
-    for name, run in impls:
-        seconds, reps, W = timed_median(lambda: run(steps), lambda: run(min(steps, WARMUP_STEPS)))
-        rows[name] = dict(seconds=seconds, reps=reps, W=W)
-    ref_name = next(iter(rows))                 # Numba Gram
-    W_ref, t_ref = rows[ref_name]["W"], rows[ref_name]["seconds"]
-    for row in rows.values():
-        row["ratio"] = row["seconds"] / t_ref
-        row["rel_diff"] = rel_diff(row["W"], W_ref)
+    for key, ts in times.items():
+        rows[key] = dict(seconds=statistics.median(ts), reps=len(ts), times=ts,
+                         ratio=median_ratio(ts, ref),
+                         rel_diff=rel_diff(finals[key], finals["numba_gram"]))
 
     print(f"\n[{label}] n={n}, d={d}, m={m}, {steps} steps, {kind} data "
           f"(* = the path train() picks: {auto})")
     print(f"  {'implementation':<22}{'reps':>5}{'median s':>11}{'ms/step':>10}"
-          f"{'t / Numba Gram':>16}{'rel diff W':>13}")
+          f"{'t / Numba Gram':>16}{'rel diff W':>13}   (ratio: median of per-repeat ratios)")
     for key, row in rows.items():
         name = LABELS[key] + (" *" if key == f"numba_{auto}" else "")
         print(f"  {name:<22}{row['reps']:>5}{row['seconds']:>11.4f}"
@@ -200,24 +237,21 @@ def bench_size(label, kind, n, d, m, steps):
     if torch is None:
         print(f"  note: {TORCH_NOTE}")
     return dict(label=label, n=n, d=d, m=m, steps=steps, auto=auto, rows=rows,
-                max_rel_diff=worst, A_shape=(m, n))
+                max_rel_diff=worst, gflops=gflops)
 
 
 # ------------------------------------------------------------------------------ flop bound
 
-def gemm_gflops(size=2000, repeats=3):
-    """Single-core float64 GEMM speed of numpy (best of ``repeats`` size^3 products)."""
+def gemm_gflops(size=2000, repeats=2):
+    """Single-core float64 GEMM speed of numpy, GFLOP/s (best of ``repeats`` size^3 products)."""
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal((size, size)), rng.standard_normal((size, size))
-    a @ b
-    best = min(_timed(lambda: a @ b) for _ in range(repeats))
+    best = math.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - start)
     return 2.0 * size ** 3 / best / 1e9
-
-
-def _timed(fn):
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def small_gemm_seconds(m, n, repeats=2000):
@@ -233,33 +267,41 @@ def small_gemm_seconds(m, n, repeats=2000):
 
 
 def flop_bound(results):
-    gflops = gemm_gflops()
-    print("\nFlop bound (docs/architecture.md §Budgets): Gram step vs 2 n² m flops at single-core GEMM speed")
-    print(f"  numpy float64 GEMM, 2000x2000, 1 thread: {gflops:.1f} GFLOP/s")
-    print(f"  {'size':<10}{'n':>5}{'m':>5}{'us/step':>10}{'bound us':>10}{'ratio':>8}"
-          f"{'  verdict':<14}{'(m x n)(n x n) GEMM alone, us':>32}")
+    """Gram step time over 2 n² m / GEMM speed, both measured in the same repeat."""
+    print("\nFlop bound (docs/architecture.md §Budgets): Gram step vs 2 n² m flops at "
+          "single-core GEMM speed")
+    print("  GEMM speed: numpy float64 2000x2000 product, 1 thread, probed in every repeat "
+          "right after the implementations; ratio = median of per-repeat ratios")
+    print(f"  {'size':<10}{'n':>5}{'m':>5}{'GFLOP/s':>9}{'us/step':>10}{'bound us':>10}"
+          f"{'ratio':>8}{'  verdict':<14}{'(m x n)(n x n) GEMM alone, us':>32}")
     verdicts = []
     for res in results:
         if res["auto"] != "gram":
             continue
-        n, m = res["n"], res["m"]
-        t_step = res["rows"]["numba_gram"]["seconds"] / res["steps"]
-        bound = 2.0 * n * n * m / (gflops * 1e9)
-        ratio = t_step / bound
+        n, m, steps = res["n"], res["m"], res["steps"]
+        flops = 2.0 * n * n * m
+        gram_times = res["rows"]["numba_gram"]["times"]
+        ratio = statistics.median(t / steps / (flops / (g * 1e9))
+                                  for t, g in zip(gram_times, res["gflops"]))
+        gflops = statistics.median(res["gflops"])
+        t_step = res["rows"]["numba_gram"]["seconds"] / steps
         ok = ratio <= FLOP_FACTOR
         verdicts.append((res["label"], ratio, ok))
-        print(f"  {res['label']:<10}{n:>5}{m:>5}{1e6 * t_step:>10.2f}{1e6 * bound:>10.2f}"
-              f"{ratio:>7.2f}x  {'PASS' if ok else 'FAIL':<12}"
-              f"{1e6 * small_gemm_seconds(m, n):>32.2f}")
+        print(f"  {res['label']:<10}{n:>5}{m:>5}{gflops:>9.1f}{1e6 * t_step:>10.2f}"
+              f"{1e6 * flops / (gflops * 1e9):>10.2f}{ratio:>7.2f}x  "
+              f"{'PASS' if ok else 'FAIL':<12}{1e6 * small_gemm_seconds(m, n):>32.2f}")
     print("  (us/step = median train(path='gram') time / steps, wrapper and history included;"
           " sizes with n >= d train in primal space and are not listed)")
-    return gflops, verdicts
+    return verdicts
 
 
 # ------------------------------------------------------------------------------ demo budget
 
 def demo_budget():
-    """train + certificate + GA + retrain at the default scenario, warm (docs/architecture.md §Budgets)."""
+    """train + certificate + GA + retrain at the default scenario, warm.
+
+    docs/architecture.md §Budgets: under 0.3 s.
+    """
     scenario = Scenario()
     prepared = prepare(scenario)                      # warm-up (compiles everything)
     forget = default_forget(prepared)
@@ -292,9 +334,10 @@ def demo_budget():
         rec["compare"].append(t5 - t4)
     med = {k: statistics.median(v) for k, v in rec.items()}
     ok = med["budget"] < DEMO_BUDGET
-    print(f"\nDefault demo budget (docs/architecture.md §Budgets): n=40, d=1000, m=100, 500 steps, forget "
-          f"{list(forget)}; median of {DEMO_REPEATS} warm runs")
-    print(f"  data generation                         {1e3 * med['data']:8.1f} ms  (outside the budget)")
+    print(f"\nDefault demo budget (docs/architecture.md §Budgets): n=40, d=1000, m=100, "
+          f"500 steps, forget {list(forget)}; median of {DEMO_REPEATS} warm runs")
+    print(f"  data generation                         {1e3 * med['data']:8.1f} ms  "
+          "(outside the budget)")
     print(f"  prepare: context + train + certificate  {1e3 * med['prepare']:8.1f} ms  "
           f"(of which train {1e3 * med['train']:.1f} ms)")
     print(f"  GA step                                 {1e3 * med['ga']:8.1f} ms")
@@ -316,16 +359,17 @@ def main():
     torch_desc = ("not available" if torch is None
                   else f"{torch.__version__}, float64, manual update (no autograd), "
                        f"1 thread and {TORCH_DEFAULT_THREADS} threads (default)")
-    print(f"numpy {np.__version__}, OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}, "
-          f"torch {torch_desc}")
-    print(f"Times: median of up to {REPEATS} runs after one {WARMUP_STEPS}-step warm-up "
-          f"(fewer runs once {TIME_BUDGET:g} s is spent); weights compared after the full run")
+    print(f"numpy {np.__version__}, "
+          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}, torch {torch_desc}")
+    print(f"Times: paired repeats (every implementation once per repeat, in turn), up to "
+          f"{REPEATS} per size (at least {MIN_REPEATS}; no new repeat past {SIZE_BUDGET:g} s), "
+          f"after one {WARMUP_STEPS}-step warm-up each; ratios are medians of per-repeat "
+          "ratios; weights compared after the full run")
     if TORCH_NOTE:
         print(f"NOTE: {TORCH_NOTE}")
 
     results = [bench_size(*size) for size in SIZES]
     default = results[0]
-    t_gram = default["rows"]["numba_gram"]["seconds"]
 
     print("\nSummary: time / Numba Gram time (lower is faster)")
     keys = list(default["rows"])
@@ -335,8 +379,7 @@ def main():
               + "".join(f"{res['rows'][key]['ratio']:>21.2f}x" for key in keys))
 
     if torch is not None:
-        speedups = {key: default["rows"][key]["seconds"] / t_gram
-                    for key in ("torch_1", "torch_default")}
+        speedups = {key: default["rows"][key]["ratio"] for key in ("torch_1", "torch_default")}
         one = speedups["torch_1"]
         best = min(speedups.values())
         print(f"\nNumba training is {one:.1f} times faster than PyTorch CPU at the default size "
@@ -344,7 +387,8 @@ def main():
               f"{TORCH_DEFAULT_THREADS} default threads)")
         print(f"  docs/architecture.md §Budgets asks for >= {SPEEDUP_TARGET:g}x: "
               f"{'PASS' if best >= SPEEDUP_TARGET else 'FAIL'} (worst case {best:.1f}x)")
-        like = default["rows"]["numba_primal"]["seconds"] / default["rows"]["torch_1"]["seconds"]
+        like = median_ratio(default["rows"]["numba_primal"]["times"],
+                            default["rows"]["torch_1"]["times"])
         print(f"  (the gain is the Gram algorithm: with the same primal algorithm, Numba primal "
               f"takes {like:.2f}x PyTorch's 1-thread time)")
     else:

@@ -27,7 +27,8 @@ class Dataset:
     """Training points X (n, d) with labels y in {-1, +1}, and an optional test set.
 
     Build it with `make_dataset`: float64, C-contiguous, finite, y exactly -1.0 / +1.0
-    with both classes present, sizes within the limits.
+    with both classes present, sizes within the limits. ``label_names`` are the original
+    labels of the classes -1 and +1 (a file's or a preset's; (-1, 1) for generated data).
     """
 
     X: np.ndarray
@@ -35,17 +36,21 @@ class Dataset:
     X_test: np.ndarray | None = None
     y_test: np.ndarray | None = None
     name: str = ""
+    label_names: tuple = (-1, 1)   # the original labels mapped to -1 and +1
 
     @property
     def n_samples(self) -> int:
+        """n, the number of training points."""
         return self.X.shape[0]
 
     @property
     def dim(self) -> int:
+        """d, the input dimension."""
         return self.X.shape[1]
 
     @property
     def has_test(self) -> bool:
+        """A test set is present."""
         return self.X_test is not None
 
 
@@ -90,7 +95,8 @@ def _check_labels(y: np.ndarray, where: str) -> None:
         raise InputError(f"{where} must contain only -1 and +1: map the two classes to -1/+1.")
 
 
-def make_dataset(X, y, X_test=None, y_test=None, name: str = "") -> Dataset:
+def make_dataset(X, y, X_test=None, y_test=None, name: str = "",
+                 label_names: tuple = (-1, 1)) -> Dataset:
     """Dataset(X, y, X_test, y_test) after conversion to C-contiguous float64 and validation.
 
     Raises
@@ -123,7 +129,8 @@ def make_dataset(X, y, X_test=None, y_test=None, name: str = "") -> Dataset:
         if X_test.shape[0] == 0:
             raise InputError("X_test has no rows: pass None for no test set.")
         _check_labels(y_test, "y_test")
-    return Dataset(X=X, y=y, X_test=X_test, y_test=y_test, name=name)
+    return Dataset(X=X, y=y, X_test=X_test, y_test=y_test, name=name,
+                   label_names=tuple(label_names))
 
 
 # ---------------------------------------------------------------------------- generators
@@ -231,6 +238,12 @@ def xor(n_samples: int = 100, dim: int = 2, seed: int = 0) -> Dataset:
 
 GENERATORS: dict[str, Callable[..., Dataset]] = {
     generator.__name__: generator for generator in (orthogonal, mixture, blobs, moons, xor)}
+# The data kinds, named once: generated (TOY_KINDS are 2-D) and bundled presets
+# (core/presets.py). A data file replaces the kind (Scenario.data_file).
+GENERATED_KINDS = tuple(GENERATORS)
+TOY_KINDS = ("blobs", "moons", "xor")
+PRESET_KINDS = ("digits", "breast_cancer", "iris")
+DATA_KINDS = GENERATED_KINDS + PRESET_KINDS
 
 
 def generate(kind: str, n_samples: int, dim: int, seed: int,

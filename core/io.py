@@ -14,7 +14,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from core.data import Dataset, make_dataset
 from core.errors import InputError
@@ -39,12 +38,23 @@ def _open_source(source, default_name: str):
 
 
 def _describe(values, limit: int = 5) -> str:
-    shown = ", ".join(str(v) for v in values[:limit])
+    """'a', 'b', ... : the first `limit` values, each quoted."""
+    shown = ", ".join(f"'{_plain(v)}'" for v in values[:limit])
     return shown + (", ..." if len(values) > limit else "")
+
+
+def _plain(value):
+    """A NumPy scalar as the Python int/float/str it holds (for JSON and messages)."""
+    value = value.item() if isinstance(value, np.generic) else value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def label_mapping(values, what: str) -> tuple:
     """(low, high): the two distinct labels, sorted, to be mapped to -1 and +1."""
+    import pandas as pd  # pandas only where a CSV is read (a fast CLI start)
+
     values = np.asarray(values)
     if pd.isna(values).any():
         raise InputError(f"{what} has missing values: every point needs a label.")
@@ -53,9 +63,10 @@ def label_mapping(values, what: str) -> tuple:
     except TypeError:  # mixed types that do not sort: order them by their text
         distinct = np.array(sorted(set(values.tolist()), key=str), dtype=object)
     if len(distinct) != 2:
-        raise InputError(f"{what} has {len(distinct)} distinct values ({_describe(distinct)}); "
+        noun = "value" if len(distinct) == 1 else "values"
+        raise InputError(f"{what} has {len(distinct)} distinct {noun} ({_describe(distinct)}); "
                          "it needs exactly 2.")
-    return distinct[0], distinct[1]
+    return _plain(distinct[0]), _plain(distinct[1])
 
 
 def map_labels(values, mapping: tuple, what: str) -> np.ndarray:
@@ -83,7 +94,10 @@ def _pick_label_column(columns: list, label_column) -> object:
     return columns[-1]
 
 
-def _read_csv_frame(source) -> tuple[pd.DataFrame, str]:
+def _read_csv_frame(source) -> tuple:
+    """(DataFrame, name) of a CSV source; raises InputError."""
+    import pandas as pd
+
     readable, name = _open_source(source, "uploaded CSV")
     try:
         frame = pd.read_csv(readable)
@@ -108,22 +122,47 @@ def load_csv(source, label_column=None) -> Dataset:
     label_column : column name, optional
         Default: a column named "y" or "label" (case-insensitive), else the last column.
     """
+    import pandas as pd
+
     frame, name = _read_csv_frame(source)
     label = _pick_label_column(list(frame.columns), label_column)
-    what = f"label column {str(label)!r}"
+    what = f"Label column {str(label)!r} of {name!r}"
     labels = frame[label].to_numpy()
-    y = map_labels(labels, label_mapping(labels, what), what)
+    mapping = label_mapping(labels, what)
+    y = map_labels(labels, mapping, what)
     features = frame.drop(columns=[label])
     if features.shape[1] == 0:
         raise InputError(f"File {name!r} has no feature columns: add numeric columns "
-                         f"besides {what}.")
+                         f"besides the label column {str(label)!r}.")
     for column in features.columns:
         if not pd.api.types.is_numeric_dtype(features[column]):
-            example = features[column].dropna().iloc[0] if features[column].notna().any() else ""
-            raise InputError(f"Feature column {str(column)!r} is not numeric (e.g. {example!r}): "
-                             "features must be numbers.")
+            numbers = pd.to_numeric(features[column], errors="coerce")
+            bad = features[column][numbers.isna()]
+            example = bad.iloc[0] if len(bad) else ""
+            raise InputError(f"Feature column {str(column)!r} of {name!r} is not numeric: "
+                             f"row {bad.index[0] + 1 if len(bad) else 1} holds {str(example)!r};"
+                             " features must be numbers.")
     X = features.to_numpy(dtype=np.float64, na_value=np.nan)
-    return make_dataset(X, y, name=name)
+    _check_finite(X, f"File {name!r}", [str(c) for c in features.columns])
+    return _dataset(name, X, y, label_names=mapping)
+
+
+def _check_finite(X, where, columns=None):
+    """InputError naming the first NaN or inf entry of X (1-based row, column name or index)."""
+    bad = np.argwhere(~np.isfinite(X))
+    if bad.size:
+        row, col = (int(v) for v in bad[0])
+        column = f"column {columns[col]!r}" if columns else f"column {col}"
+        raise InputError(f"{where} has {str(X[row, col])!r} in row {row + 1}, {column}: "
+                         "every feature must be a finite number (remove or fill it).")
+
+
+def _dataset(name, *arrays, label_names):
+    """make_dataset(*arrays), its messages prefixed with the file name."""
+    try:
+        return make_dataset(*arrays, name=name, label_names=label_names)
+    except InputError as err:
+        raise InputError(f"File {name!r}: {err}") from None
 
 
 def _read_npz_arrays(source) -> tuple[dict, str]:
@@ -157,12 +196,15 @@ def load_npz(source) -> Dataset:
     for key in ("y", "y_test"):
         if key in arrays and arrays[key].ndim != 1:
             raise InputError(f"Array {key!r} must be 1-D, got shape {arrays[key].shape}.")
-    mapping = label_mapping(arrays["y"], "array 'y'")
-    y = map_labels(arrays["y"], mapping, "array 'y'")
+    mapping = label_mapping(arrays["y"], f"Array 'y' of {name!r}")
+    y = map_labels(arrays["y"], mapping, f"Array 'y' of {name!r}")
     y_test = None
     if "y_test" in arrays:
-        y_test = map_labels(arrays["y_test"], mapping, "array 'y_test'")
-    return make_dataset(arrays["X"], y, arrays.get("X_test"), y_test, name=name)
+        y_test = map_labels(arrays["y_test"], mapping, f"Array 'y_test' of {name!r}")
+    for key in ("X", "X_test"):
+        if key in arrays and arrays[key].ndim == 2 and arrays[key].dtype.kind in "fiu":
+            _check_finite(np.asarray(arrays[key], dtype=np.float64), f"Array {key!r} of {name!r}")
+    return _dataset(name, arrays["X"], y, arrays.get("X_test"), y_test, label_names=mapping)
 
 
 def load_file(path_or_upload, name: str | None = None) -> Dataset:

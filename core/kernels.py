@@ -12,12 +12,11 @@ Training runs all steps inside Numba. Two paths compute the same iterates:
   step) so that every trained model also has its Gram representation.
 
 Kernels are pure: contiguous float64 in, no validation, no exceptions, no randomness.
-All jit options are set by ``kernel`` below (one option set, one ``def`` each).
+All jit options are set by ``core.jit.kernel`` (one option set, one ``def`` each).
 """
 import numpy as np
-from numba import njit
 
-kernel = njit(cache=True, nogil=True)
+from core.jit import kernel
 
 LOSS_EXP = 0
 LOSS_LOGISTIC = 1

@@ -2,25 +2,27 @@
 
 docs/theory.md §3.3-3.5. A model W is certified on a set R by finding lam >= 0 (and, for the
 ReLU net, mu_ji in [0, lam_i] on kink pairs |cos(w_j, x_i)| <= kappa) minimising the
-stationarity residual ||W - sum_i y_i (lam_i a_ji + mu_ji) v_j x_i||, all in Gram space.
+stationarity residual ||W - sum_i y_i (lam_i a_ji + mu_ji) v_j x_i||, all in Gram space
+(``mu_bound=False`` drops mu_ji <= lam_i, for comparison only: it can flatter eps).
 """
 from dataclasses import dataclass
 
 import numpy as np
 
-from core.kkt_kernels import (
+from core.kkt_kernels import clarke_system
+from core.models import norm, outputs_from_preacts, preacts, rescale_to_unit_margin, row_norms
+from core.nnls_kernels import (
     NNLS_CONVERGED,
     NNLS_MAX_SWEEPS,
     NNLS_STALLED,
-    clarke_system,
     nnls_blocks,
+    solver_options,
 )
-from core.models import norm, outputs_from_preacts, preacts, rescale_to_unit_margin, row_norms
 
 SUPPORT_RATIO = 1e-6       # support vector: lam_i > 1e-6 max lam (docs/theory.md §3.4)
 NNLS_TOL = 1e-10
 NNLS_WORK = 5e8            # coordinate-descent budget, in multiply-adds (~0.3 s)
-DEFAULT_KINK_TOL = 0.03
+DEFAULT_KINK_TOL = 0.03    # kappa: the one default of the kink band (Scenario, CLI use it)
 MARGIN_ROUNDING = 1e-9     # slack on q_i <= 1 + active_tol for rescaling round-off
 
 
@@ -45,17 +47,20 @@ class Certificate:
     active: np.ndarray         # (m, n) bool, sigma' = 1 pairs (on R, outside the band)
     mu: np.ndarray             # (m, n) Clarke multipliers on kink pairs
     residual_per_neuron: np.ndarray   # (m,) ||w_j - sum_i ...||
-    n_mu_violations: int       # kink pairs with mu_ji > lam_i (the bound not enforced)
+    n_mu_violations: int       # kink pairs with mu_ji > lam_i (0 unless mu_bound is False)
     kink_tol: float
+    mu_bound: bool             # mu_ji <= lam_i enforced (the Clarke certificate)
     status: int                # NNLS_* code of the solver
     sweeps: int
 
     @property
     def n_support(self):
+        """Number of support vectors."""
         return int(self.support.sum())
 
     @property
     def n_kink_pairs(self):
+        """Number of (neuron, point) pairs in the kink band."""
         return int(self.kink.sum())
 
     @property
@@ -69,7 +74,7 @@ class Certificate:
 
 
 def certify(ctx, model, index=None, *, rescale=True, kink_tol=DEFAULT_KINK_TOL,
-            active_tol=None, tol=NNLS_TOL):
+            active_tol=None, tol=NNLS_TOL, mu_bound=True):
     """(eps, delta, tau) of W on R: min over lam >= 0 of ||W - sum_R lam_i y_i dN(W; x_i)||.
 
     Parameters
@@ -81,6 +86,8 @@ def certify(ctx, model, index=None, *, rescale=True, kink_tol=DEFAULT_KINK_TOL,
     kink_tol : float, kappa; pairs with |cos(w_j, x_i)| <= kappa may use sigma' in [0, 1]
     active_tol : float or None, alpha; only points with q_i <= 1 + alpha carry lam > 0
     tol : float, relative KKT tolerance of the NNLS solver
+    mu_bound : bool; True (the certificate): 0 <= mu_ji <= lam_i, the slopes of the Clarke
+        subdifferential; False: mu_ji >= 0 only (for comparison; eps can only be lower)
 
     Returns
     -------
@@ -103,16 +110,8 @@ def certify(ctx, model, index=None, *, rescale=True, kink_tol=DEFAULT_KINK_TOL,
     lam_ok = in_R.copy()
     if active_tol is not None:
         lam_ok &= q <= 1.0 + active_tol + MARGIN_ROUNDING   # min margin is 1 +- ulps
-    D, C, B_flat, B_off, block_start, h, lam_index, pair_j, pair_i = clarke_system(
-        Zt, ctx.K, ctx.y, ctx.v, ctx.is_relu, kink, lam_ok)
-    work = D.size + 2 * C.size + B_flat.size           # multiply-adds of one sweep
-    max_sweeps = int(np.clip(NNLS_WORK / max(work, 1), 50, 20000))
-    x, status, sweeps, _ = nnls_blocks(D, C, B_flat, B_off, block_start, h, tol,
-                                       max_sweeps, False)
-    lam = np.zeros(n)
-    lam[lam_index] = x[:lam_index.shape[0]]
-    mu = np.zeros((m, n))
-    mu[pair_j, pair_i] = x[lam_index.shape[0]:]
+    system = clarke_system(Zt, ctx.K, ctx.y, ctx.v, ctx.is_relu, kink, lam_ok)
+    lam, mu, result = _dual(system, n, m, tol, mu_bound)
     coef = ctx.v[:, None] * ctx.y[None, :] * (lam[None, :] * active + mu)
     residual = _residual_row_sq(ctx, model, coef)
     eps = float(np.sqrt(max(residual.sum(), 0.0)))
@@ -127,7 +126,29 @@ def certify(ctx, model, index=None, *, rescale=True, kink_tol=DEFAULT_KINK_TOL,
         kink=kink, active=np.asarray(active, dtype=bool), mu=mu,
         residual_per_neuron=np.sqrt(np.maximum(residual, 0.0)),
         n_mu_violations=int(np.sum(mu > lam[None, :] * (1 + 1e-6) + 1e-12 * lam_max)),
-        kink_tol=float(kink_tol), status=int(status), sweeps=int(sweeps))
+        kink_tol=float(kink_tol), mu_bound=bool(mu_bound), status=int(result.status),
+        sweeps=int(result.sweeps))
+
+
+def _dual(system, n, m, tol, mu_bound):
+    """lam (n,), mu (m, n) and the NNLSResult of the Clarke system, within NNLS_WORK."""
+    max_sweeps = int(np.clip(NNLS_WORK / max(_sweep_work(system), 1), 50, 20000))
+    result = nnls_blocks(system, solver_options(tol, max_sweeps, bounded=mu_bound))
+    p_d = system.lam_index.shape[0]
+    lam, mu = np.zeros(n), np.zeros((m, n))
+    lam[system.lam_index] = result.x[:p_d]
+    mu[system.pair_j, system.pair_i] = result.x[p_d:]
+    return lam, mu, result
+
+
+def _sweep_work(system):
+    """Scalar multiply-adds of one coordinate sweep: lam part, mu blocks, and the products
+    with C (one by one, or two (m x p_d)(p_d x p_d) products counted at a quarter).
+    """
+    p_d, p_m = system.D.shape[0], system.pair_j.shape[0]
+    blocks = np.diff(system.block_start)
+    coupling = min(2 * p_m * p_d, system.act.size * p_d // 2) if p_m else 0
+    return p_d * p_d + int(np.sum(blocks * blocks)) + coupling
 
 
 def _residual_row_sq(ctx, model, coef):

@@ -62,10 +62,12 @@ class GramContext:
 
     @property
     def n_samples(self):
+        """n, the number of training points."""
         return self.X.shape[0]
 
     @property
     def width(self):
+        """m, the number of hidden neurons (1 for the linear model)."""
         return self.v.shape[0]
 
     def subset(self, index):
@@ -176,8 +178,8 @@ def rescale_to_unit_margin(ctx, model, index=None):
     q = q if index is None else q[np.asarray(index)]
     q_min = float(q.min())
     if not np.isfinite(q_min) or q_min <= 0:
-        raise InputError(
-            f"The model does not separate the data (min margin {q_min:.3g} <= 0): "
+        raise InputError(    # q_min + 0.0: -0.0 prints as "0", never "-0"
+            f"The model does not separate the data (min margin {q_min + 0.0:.3g} <= 0): "
             "use separable data, more steps, a larger width, or n < d.")
     return model.scaled(1.0 / q_min), q_min
 

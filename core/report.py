@@ -6,9 +6,12 @@
 import math
 
 import numpy as np
-import pandas as pd
 
-METHOD_LABELS = {"ga": "GA (one step)", "do_nothing": "do nothing", "retrain": "retrain",
+from core.transform import data_record
+
+METHOD_LABELS = {"ga": "GA (one step)", "ga_steps": "GA (k steps)", "neggrad_plus": "NegGrad+",
+                 "finetune": "fine-tune on R", "random_label": "random labels",
+                 "newton": "Newton step", "do_nothing": "do nothing", "retrain": "retrain",
                  "exact": "exact SVM"}
 CERTIFICATE_KEYS = ("eps", "eps_rel", "delta", "tau", "n_support")
 # GA leaving retained points this far inside the unit margin (tau, a fraction of it) is not
@@ -17,13 +20,21 @@ CERTIFICATE_KEYS = ("eps", "eps_rel", "delta", "tau", "n_support")
 LARGE_TAU = 0.25
 
 
-def ga_outcome(ga, do_nothing):
-    """"better" (GA's eps_rel below doing nothing's, tau <= LARGE_TAU), "infeasible" (lower
-    eps_rel but tau > LARGE_TAU) or "not better"; arguments are method rows or dicts.
+OUTSIDE_BETTER = ("GA was better than doing nothing here, outside the regime where the "
+                  "paper's guarantee applies")
+
+
+def ga_outcome(ga, do_nothing, regime=None):
+    """"better" (GA's eps_rel below doing nothing's, tau <= LARGE_TAU), "better outside
+    regime" (the same where the regime gauge says "outside": a measurement, not a success
+    of the theory), "infeasible" (lower eps_rel but tau > LARGE_TAU) or "not better";
+    ``ga`` and ``do_nothing`` are method rows or dicts, ``regime`` the gauge's regime.
     """
     if ga["eps_rel"] >= do_nothing["eps_rel"]:
         return "not better"
-    return "infeasible" if ga["tau"] > LARGE_TAU else "better"
+    if ga["tau"] > LARGE_TAU:
+        return "infeasible"
+    return "better outside regime" if regime == "outside" else "better"
 
 
 def _num(x):
@@ -44,6 +55,22 @@ def certificate_dict(cert):
     return out
 
 
+def certificate_caveat(cert):
+    """Why a certificate's eps is not the exact Clarke certificate's, or "" when it is.
+
+    ``cert`` is a ``certificate_dict`` (or a row of ``methods_frame``): the solver stopped
+    before its optimum (eps is an upper bound), or mu_ji > lam_i on some kink pairs (the
+    unbounded option: eps can be below the true certificate's).
+    """
+    notes = []
+    if not cert["converged"]:
+        notes.append("not converged: eps is an upper bound")
+    if cert["n_mu_violations"]:
+        notes.append(f"mu > lambda on {cert['n_mu_violations']} kink pairs: eps may be "
+                     "below the certificate's")
+    return "; ".join(notes)
+
+
 def method_dict(result):
     """One method's entry of the contract's ``methods`` object."""
     out = certificate_dict(result.certificate)
@@ -56,11 +83,38 @@ def method_dict(result):
         out["test_accuracy"] = _num(result.test_accuracy)
         out["test_agreement_with_retrain"] = _num(result.test_agreement)
     out["seconds"] = _num(result.seconds)
+    out["grad_evals"] = result.grad_evals
+    out["params"] = dict(result.params)
     return out
 
 
-def comparison_to_dict(comparison):
-    """The JSON object of ``python -m core.cli unlearn --json`` (docs/cli.md)."""
+def mia_dict(audit, name):
+    """``methods.<name>.mia`` of the contract: per forgotten point (lists in forget order)
+    log_lr, p_member and the shadows' IN/OUT fits; ``auc`` (forget set vs fresh points) and
+    ``auc_retained`` with generated data.
+    """
+    res, shadows = audit.methods[name], audit.shadows
+    out = dict(s=[_num(x) for x in res.s], log_lr=[_num(x) for x in res.log_lr],
+               p_member=[_num(x) for x in res.p_member],
+               in_mean=[_num(st.fit_in[0]) for st in shadows],
+               in_std=[_num(st.fit_in[1]) for st in shadows],
+               out_mean=[_num(st.fit_out[0]) for st in shadows],
+               out_std=[_num(st.fit_out[1]) for st in shadows], shadows=audit.n_shadows)
+    if res.auc is not None:
+        out.update(auc=_num(res.auc), auc_retained=_num(res.auc_retained))
+    return out
+
+
+def format_params(params):
+    """{'k': 10, 'eta': 0.25} -> 'k=10, eta=0.25' (a table cell)."""
+    return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                     for k, v in params.items())
+
+
+def comparison_to_dict(comparison, audit=None):
+    """The JSON object of ``python -m core.cli unlearn --json`` (docs/cli.md); with a
+    core.mia.Audit each method gains ``mia`` (``mia_dict``).
+    """
     prep = comparison.prepared
     sc, trained, gauge = prep.scenario, prep.trained, prep.gauge
     config = sc.to_dict()
@@ -79,14 +133,17 @@ def comparison_to_dict(comparison):
         "data": dict(n=prep.dataset.n_samples, d=prep.dataset.dim, rho=_num(gauge.rho),
                      n_lt_d=bool(gauge.n_lt_d), regime=gauge.regime, verdict=gauge.verdict,
                      name=prep.dataset.name, n_test=0 if prep.dataset.X_test is None
-                     else int(prep.dataset.X_test.shape[0])),
+                     else int(prep.dataset.X_test.shape[0]), **data_record(sc, prep.dataset)),
         "train": train,
         "original": certificate_dict(prep.original),
-        "points": [dict(index=int(r.index), label=int(r.label), margin=_num(r.margin),
-                        lam=_num(r.lam), support=bool(r.support))
-                   for r in points_frame(prep).itertuples()],
+        "points": [dict(index=i, label=int(label), margin=_num(q), lam=_num(lam),
+                        support=bool(s)) for i, (label, q, lam, s) in enumerate(zip(
+                            prep.ctx.y, prep.original.margins, prep.original.lam,
+                            prep.original.support))],
         "forget": list(comparison.forget),
-        "methods": {name: method_dict(res) for name, res in comparison.methods.items()},
+        "methods": {name: dict(method_dict(res), **({} if audit is None else
+                                                     {"mia": mia_dict(audit, name)}))
+                    for name, res in comparison.methods.items()},
     }
 
 
@@ -95,6 +152,8 @@ def points_frame(prepared, forget=()):
     cert = prepared.original
     forgotten = np.zeros(cert.lam.shape[0], dtype=bool)
     forgotten[list(forget)] = True
+    import pandas as pd  # tables only: the CLI's JSON path never loads pandas
+
     return pd.DataFrame({
         "index": np.arange(cert.lam.shape[0]),
         "label": prepared.ctx.y.astype(int),
@@ -113,5 +172,8 @@ def methods_frame(comparison):
         row = {"method": name, "label": METHOD_LABELS[name]}
         row.update(method_dict(res))
         row["forget_margins"] = ", ".join(f"{q:.3g}" for q in res.forget_margins)
+        row["params"] = format_params(res.params)
         rows.append(row)
+    import pandas as pd
+
     return pd.DataFrame(rows)

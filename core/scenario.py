@@ -2,24 +2,37 @@
 
 A scenario plus a forget list fully determines data, training, certificates and every
 method's result, bit for bit for a fixed seed. It is the unit the app caches on, the URL
-and the JSON download serialise, and the CLI builds from its options.
+and the JSON download serialise, and the CLI builds from its options (its defaults are the
+CLI's). Every field is checked by the rules of core/validate.py.
 """
-import math
 from dataclasses import asdict, dataclass, fields, replace
 
-import numpy as np
-
-from core.data import MAX_DIM, MAX_SAMPLES, MAX_TEST
+from core.data import DATA_KINDS, MAX_DIM, MAX_SAMPLES, MAX_TEST, PRESET_KINDS, TOY_KINDS
 from core.errors import InputError
+from core.kkt import DEFAULT_KINK_TOL
 from core.models import MODELS
+from core.presets import preset_classes
+from core.train import LOSSES, OPTIMIZERS
+from core.transform import DEFAULT_PREPROCESS, PREPROCESS
+from core.validate import (
+    MAX_STEPS,
+    MAX_WIDTH,
+    check_choice,
+    check_integer,
+    check_kink_tol,
+    check_lift,
+    check_lr,
+    check_positive,
+    check_range,
+    check_steps,
+    check_width,
+)
 
-DATA_KINDS = ("orthogonal", "mixture", "blobs", "moons", "xor")
-LOSSES = ("exp", "logistic")
-OPTIMIZERS = ("normalized", "plain")
+__all__ = ["DATA_KINDS", "DEFAULT_STEPS", "LOSSES", "MAX_STEPS", "MAX_WIDTH", "OPTIMIZERS",
+           "PREPROCESS", "STARTS", "Scenario"]
+
 STARTS = ("trained", "exact")
 DEFAULT_STEPS = {"relu": 500, "linear": 2000}
-MAX_STEPS = 200_000
-MAX_WIDTH = 5000
 
 
 @dataclass(frozen=True)
@@ -27,9 +40,9 @@ class Scenario:
     """All parameters of one experiment; defaults are those of docs/theory.md §3.2 and §4."""
 
     model: str = "relu"
-    data: str = "orthogonal"
+    data: str = DATA_KINDS[0]
     n_samples: int = 40
-    dim: int = 1000
+    dim: int = 1000                   # generated data only (presets and files have theirs)
     width: int = 100
     mu_norm: float = 4.0
     n_test: int = 2000
@@ -39,10 +52,21 @@ class Scenario:
     lr: float = 8.0
     steps: int | None = None          # None: 500 (relu) or 2000 (linear)
     init_scale: float = 1e-3
-    kink_tol: float = 0.03
+    kink_tol: float = DEFAULT_KINK_TOL
     active_tol: float | None = None
     start: str = "trained"
     data_file: str | None = None      # a CSV/NPZ path; replaces the generator when set
+    preprocess: str = DEFAULT_PREPROCESS   # core/transform.py, applied to every data set
+    lift: int = 0                     # D of the random-feature lift (0: none)
+    classes: tuple | None = None      # two classes of a preset (None: the preset's default)
+
+    def __post_init__(self):
+        """classes as a sorted tuple (hashable; (8, 3) and (3, 8) are one scenario)."""
+        if isinstance(self.classes, (list, tuple)):
+            classes = tuple(self.classes)
+            if all(isinstance(c, int) for c in classes):
+                classes = tuple(sorted(classes))
+            object.__setattr__(self, "classes", classes)
 
     @property
     def n_steps(self):
@@ -51,19 +75,34 @@ class Scenario:
 
     @property
     def is_relu(self):
+        """The model is the two-layer ReLU net."""
         return self.model == "relu"
+
+    @property
+    def is_preset(self):
+        """The data come from a bundled preset (core/presets.py), not a file or generator."""
+        return not self.data_file and self.data in PRESET_KINDS
+
+    @property
+    def is_toy(self):
+        """2-D generated data (blobs, moons, xor)."""
+        return not self.data_file and self.data in TOY_KINDS
 
     def replace(self, **changes):
         """A validated copy with some fields changed."""
         return replace(self, **changes).validated()
 
     def to_dict(self):
-        """Plain JSON-ready dict of every field."""
-        return asdict(self)
+        """Plain JSON-ready dict of every field (classes as a list)."""
+        out = asdict(self)
+        out["classes"] = None if self.classes is None else list(self.classes)
+        return out
 
     @classmethod
     def from_dict(cls, values):
         """Scenario from a dict (unknown keys are an error, missing keys take defaults)."""
+        if not isinstance(values, dict):
+            raise InputError("A scenario must be a JSON object of field names and values.")
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - names)
         if unknown:
@@ -77,44 +116,28 @@ class Scenario:
         check_choice("loss", self.loss, LOSSES)
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
         check_choice("start", self.start, STARTS)
+        check_choice("preprocess", self.preprocess, PREPROCESS)
         check_integer("n_samples", self.n_samples, 2, MAX_SAMPLES)
         check_integer("dim", self.dim, 1, MAX_DIM)
         check_integer("seed", self.seed, 0, 2**32 - 1)
         check_integer("n_test", self.n_test, 0, MAX_TEST)
+        check_lift(self.lift)
         if self.is_relu:
-            check_integer("width", self.width, 2, MAX_WIDTH,
-                     hint=" (the net needs a neuron of each output sign)")
+            check_width(self.width)
         if self.steps is not None:
-            check_integer("steps", self.steps, 1, MAX_STEPS)
-        check_positive("lr", self.lr)
+            check_steps(self.steps)
+        check_lr(self.lr)
         check_positive("init_scale", self.init_scale)
-        _finite_at_least("mu_norm", self.mu_norm, 0.0)
-        _finite_at_least("kink_tol", self.kink_tol, 0.0)
-        if self.kink_tol >= 1:
-            raise InputError(f"kink_tol must be below 1 (a cosine), not {self.kink_tol}.")
+        check_range("mu_norm", self.mu_norm, 0.0)
+        check_kink_tol(self.kink_tol)
         if self.active_tol is not None:
-            _finite_at_least("active_tol", self.active_tol, 0.0)
+            check_range("active_tol", self.active_tol, 0.0)
+        if self.classes is not None:
+            if not self.is_preset:
+                raise InputError(f"classes is for the presets ({', '.join(PRESET_KINDS)}), "
+                                 f"not for {self.data_file or self.data} data.")
+            preset_classes(self.data, self.classes)
         if self.start == "exact" and self.is_relu:
             raise InputError("start='exact' is for the linear model only: "
-                             "use --model linear or --start trained.")
+                             "choose the linear model or start from a trained model.")
         return self
-
-
-def check_choice(name, value, options):
-    if value not in options:
-        raise InputError(f"{name} must be one of {', '.join(options)}, not {value!r}.")
-
-
-def check_integer(name, value, low, high, hint=""):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
-        raise InputError(f"{name} must be an integer from {low} to {high}{hint}, not {value!r}.")
-
-
-def check_positive(name, value):
-    if not isinstance(value, (int, float, np.number)) or not math.isfinite(value) or value <= 0:
-        raise InputError(f"{name} must be a positive finite number, not {value!r}.")
-
-
-def _finite_at_least(name, value, low):
-    if not isinstance(value, (int, float)) or not math.isfinite(value) or value < low:
-        raise InputError(f"{name} must be a finite number >= {low:g}, not {value!r}.")

@@ -2,8 +2,12 @@
 
 ``train`` runs plain or normalized GD on L = (1/n) sum_i l(q_i) from W_0, in Gram space
 when n < d and in primal space otherwise, in chunks of steps entirely inside Numba,
-calling ``progress(done, total)`` between chunks.
+calling ``progress(done, total)`` between chunks. Chunks are sized by estimated work
+(about CHUNK_WORK multiply-adds, ~0.1 s here), so a ``progress`` that raises
+core.errors.Cancelled stops training within a chunk's time at any size (down to one step a
+chunk; only a single step costlier than that can overrun it).
 """
+import math
 import time
 from dataclasses import dataclass
 
@@ -11,12 +15,15 @@ import numpy as np
 
 from core.kernels import LOSS_EXP, LOSS_LOGISTIC, train_gd_gram, train_gd_primal
 from core.models import GramModel
-from core.scenario import LOSSES, MAX_STEPS, OPTIMIZERS, check_choice, check_integer, check_positive
+from core.validate import check_choice, check_lr, check_steps
 
 LOSS_CODES = {"exp": LOSS_EXP, "logistic": LOSS_LOGISTIC}
+LOSSES = tuple(LOSS_CODES)
+OPTIMIZERS = ("normalized", "plain")
 PATHS = ("auto", "gram", "primal")
-N_RECORDS = 50                      # history rows per run (plus the final state)
+N_RECORDS = 80                      # log-spaced history rows per run (plus step 0)
 MAX_SNAPSHOT_FLOATS = 5_000_000     # keep A snapshots (for eps over steps) below 40 MB
+CHUNK_WORK = 1e9                    # multiply-adds per kernel call (~0.05-0.1 s on 1 core)
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,13 +54,29 @@ class TrainedModel:
 
     @property
     def final_loss(self):
+        """L(W) after the last step."""
         return float(np.exp(self.history.log_loss[-1]))
 
 
 def record_schedule(steps, record_every=None):
-    """Steps 0, r, 2r, ... and ``steps`` itself, r = record_every or steps / 50."""
-    r = max(1, steps // N_RECORDS) if record_every is None else int(record_every)
-    return np.unique(np.append(np.arange(0, steps, r), steps)).astype(np.int64)
+    """Recorded steps: 0, then about N_RECORDS log-spaced steps up to ``steps`` itself
+    (training changes fastest early; a replay gets evenly paced frames), or 0, r, 2r, ...
+    and ``steps`` when ``record_every`` = r is given.
+    """
+    if record_every is None:
+        ticks = np.round(np.geomspace(1, steps, N_RECORDS)) if steps > 1 else [steps]
+        return np.unique(np.concatenate([[0], ticks, [steps]])).astype(np.int64)
+    return np.unique(np.append(np.arange(0, steps, int(record_every)), steps)).astype(np.int64)
+
+
+def chunk_bounds(steps, step_work, chunks=20):
+    """Step boundaries 0 = b_0 < ... < b_k = steps, k = max(chunks, steps / s) capped at
+    ``steps``, s = floor(CHUNK_WORK / step_work): each kernel call does at most CHUNK_WORK
+    multiply-adds (or one step), so callers can stop between calls quickly.
+    """
+    size = steps if step_work * steps <= CHUNK_WORK else max(1, int(CHUNK_WORK // step_work))
+    k = max(int(chunks), math.ceil(steps / size))
+    return np.unique(np.linspace(0, steps, min(k, steps) + 1).astype(int))
 
 
 def train(ctx, *, loss="exp", optimizer="normalized", lr=8.0, steps=500, path="auto",
@@ -67,8 +90,10 @@ def train(ctx, *, loss="exp", optimizer="normalized", lr=8.0, steps=500, path="a
     lr : float > 0;  steps : int >= 1
     path : {"auto", "gram", "primal"}; auto is Gram space when n < d
     record_every : int or None (steps / 50)
-    progress : callable(done, total) or None, called between chunks
-    chunks : int, number of kernel calls the steps are split into
+    progress : callable(done, total) or None, called after each chunk; it may raise
+        core.errors.Cancelled to stop training (propagated)
+    chunks : int, least number of kernel calls the steps are split into (more when the
+        work exceeds ``chunks * CHUNK_WORK``; see ``chunk_bounds``)
 
     Returns
     -------
@@ -76,8 +101,8 @@ def train(ctx, *, loss="exp", optimizer="normalized", lr=8.0, steps=500, path="a
     """
     check_choice("loss", loss, LOSSES)
     check_choice("optimizer", optimizer, OPTIMIZERS)
-    check_positive("lr", lr)
-    check_integer("steps", steps, 1, MAX_STEPS)
+    check_lr(lr)
+    check_steps(steps)
     check_choice("path", path, PATHS)
     n, d = ctx.X.shape
     m = ctx.width
@@ -91,7 +116,8 @@ def train(ctx, *, loss="exp", optimizer="normalized", lr=8.0, steps=500, path="a
     if not use_gram:
         W, XT = ctx.W0.copy(), np.ascontiguousarray(ctx.X.T)
     start, ptr, done = time.perf_counter(), 0, 0
-    bounds = np.unique(np.linspace(0, steps, min(chunks, steps) + 1).astype(int))
+    step_work = m * n * (n if use_gram else 2 * d)        # the matrix products of one step
+    bounds = chunk_bounds(int(steps), step_work, chunks)
     for t0, t1 in zip(bounds[:-1], bounds[1:]):
         if use_gram:
             ptr = train_gd_gram(ctx.K, ctx.Z0t, float(ctx.w0_row_sq.sum()), *args,

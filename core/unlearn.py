@@ -5,10 +5,11 @@ import numpy as np
 
 from core.errors import InputError
 from core.kernels import log_loss_slopes
-from core.kkt import certify
-from core.kkt_kernels import NNLS_CONVERGED, NNLS_UNBOUNDED, nnls_gram
+from core.kkt import DEFAULT_KINK_TOL, certify
 from core.models import GramModel, embed, preacts, rescale_to_unit_margin
+from core.nnls_kernels import NNLS_CONVERGED, NNLS_UNBOUNDED, nnls_gram, solver_options
 from core.train import LOSS_CODES, train
+from core.validate import check_indices
 
 SVM_TOL = 1e-12
 SVM_MAX_SWEEPS = 100_000
@@ -28,15 +29,7 @@ def check_forget(forget, y):
     removes every point of a class (the retained problem would have one class).
     """
     n = y.shape[0]
-    out = []
-    for f in forget:
-        if isinstance(f, bool) or not isinstance(f, (int, np.integer)):
-            raise InputError(f"forget indices must be integers, not {f!r}.")
-        if not 0 <= f < n:
-            raise InputError(f"forget index {f} is out of range: points are 0 to {n - 1}.")
-        if f in out:
-            raise InputError(f"forget index {f} is listed twice.")
-        out.append(int(f))
+    out = check_indices(forget, n)       # integers in range, none repeated (core/validate.py)
     kept = y[retained_index(n, out)]
     for label in (-1.0, 1.0):
         if not np.any(kept == label):
@@ -71,7 +64,8 @@ def theory_step_size(cert, index, loss="exp"):
     return float(cert.lam[index] * np.exp(-log_slope[0]))
 
 
-def sequential_ga_steps(ctx, model, forget, scale=1.0, kink_tol=0.03, active_tol=None):
+def sequential_ga_steps(ctx, model, forget, scale=1.0, kink_tol=DEFAULT_KINK_TOL,
+                        active_tol=None):
     """GA one point at a time: rescale and re-certify on the current R before each step.
 
     Yields (certificate used, model after the step) for each point of ``forget`` in order.
@@ -84,13 +78,14 @@ def sequential_ga_steps(ctx, model, forget, scale=1.0, kink_tol=0.03, active_tol
         yield cert, current
 
 
-def sequential_ga(ctx, model, forget, scale=1.0, kink_tol=0.03, active_tol=None):
+def sequential_ga(ctx, model, forget, scale=1.0, kink_tol=DEFAULT_KINK_TOL, active_tol=None):
     """The final (unrescaled) model of ``sequential_ga_steps`` and the certificate used
     before each step.
     """
     current, certs = model, []
-    for cert, current in sequential_ga_steps(ctx, model, forget, scale, kink_tol, active_tol):
+    for cert, after in sequential_ga_steps(ctx, model, forget, scale, kink_tol, active_tol):
         certs.append(cert)
+        current = after
     return current, certs
 
 
@@ -118,7 +113,9 @@ def exact_svm(ctx, index=None):
     index = np.arange(ctx.n_samples) if index is None else np.asarray(index)
     y = ctx.y[index]
     G = np.ascontiguousarray(y[:, None] * ctx.K[np.ix_(index, index)] * y[None, :])
-    alpha, status, _, _ = nnls_gram(G, np.ones(index.shape[0]), SVM_TOL, SVM_MAX_SWEEPS)
+    options = solver_options(SVM_TOL, SVM_MAX_SWEEPS, check_unbounded=True)
+    result = nnls_gram(G, np.ones(index.shape[0]), options)
+    alpha, status = result.x, result.status
     if status == NNLS_UNBOUNDED:
         raise InputError("The data are not linearly separable through the origin, so the "
                          "max-margin problem has no solution: use separable data or n < d.")

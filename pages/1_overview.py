@@ -2,9 +2,9 @@
 import streamlit as st
 
 from core.scenario import Scenario
-from ui import share, state, widgets
+from ui import session, share, state
 
-widgets.page_header("One gradient-ascent step forgets a training point")
+session.page_header("One gradient-ascent step forgets a training point")
 
 story, terms = st.columns([1, 1.3], gap="large")
 with story:
@@ -25,7 +25,7 @@ with story:
     if st.button("Open the default demo", type="primary", icon=":material/play_arrow:",
                  key="ux.open_demo"):
         state.load(share.Shared(Scenario(), None))
-        st.switch_page(widgets.PAGES["unlearn"])
+        st.switch_page(session.PAGES["unlearn"])
     st.markdown(
         "**How to use it.** On **Unlearn**, click points of the margin-λ plane (shift-click "
         "for several) and press *Forget selected*; the cards compare the methods. "
@@ -56,4 +56,5 @@ with terms:
     with st.container(border=True):
         st.markdown("**κ (kappa)**, the kink band: ReLU has no derivative at 0, so pairs with "
                     "|cos(w_j, x_i)| ≤ κ may use any slope in [0, 1] (Clarke). Without it a "
-                    "perfectly trained net shows ε_rel ≈ 0.18; the default is κ = 0.03.")
+                    "perfectly trained net shows ε_rel ≈ 0.18; the default is "
+                    f"κ = {Scenario().kink_tol:g}.")

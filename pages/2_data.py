@@ -2,10 +2,10 @@
 training curves, a 2-D view of the data and the theory-regime gauge."""
 import streamlit as st
 
-from ui import cached, charts, forms, state, widgets
+from ui import cached, charts, data_panel, data_summary, forms, jobs, player, session, state, widgets
 from ui.text import fmt
 
-widgets.page_header("Data & training")
+session.page_header("Data & training")
 settings, results = st.columns([1, 2.3], gap="medium")
 with settings, st.container(border=True):
     draft, ready = forms.scenario_editor(state.draft())
@@ -14,7 +14,7 @@ with settings, st.container(border=True):
                  disabled=not ready, width="stretch"):
         forms.train(draft)
 
-prep = widgets.require_prepared()
+prep = session.require_prepared()
 sc, pres = state.scenario(), state.presentation()
 trained, original, gauge = prep.trained, prep.original, prep.gauge
 with results:
@@ -31,21 +31,26 @@ with results:
     alert = {"theory": st.success, "approximate": st.info, "outside": st.warning}[gauge.regime]
     alert(f"**Theory-regime gauge.** {gauge.verdict}")
     widgets.certificate_notes({"trained model on S": original})
-    if trained is not None:
-        with st.spinner("Certifying the training snapshots..."):
-            curves = cached.training_curves(sc)
-        for col, field in zip(st.columns(3, gap="small"), charts.TRAINING_PANELS):
-            with col:
-                widgets.chart(charts.training_curve(curves, field, pres, height=150),
-                              f"training {field}")
-    else:
+    if trained is None:
         st.info("Started from the exact max-margin SVM: there is no training run to show.")
+    else:                          # a background job when long (ui.jobs); None until done
+        curves = jobs.run("curves", cached.key_of(sc), lambda progress: cached.training_curves(
+            sc, _progress=progress), "Certifying the training snapshots",
+            estimate=cached.estimate(sc, certificates=12, train=False), stop=False)
+        for col, field in zip(st.columns(3, gap="small") if curves is not None else (),
+                              charts.TRAINING_PANELS):
+            with col:
+                widgets.chart(cached.spec(charts.training_curve, curves, field, pres, height=150),
+                              f"training {field}")
+
+if trained is not None and st.toggle("Watch the training run", key="ux.player.on",
+                                    help="Replay the recorded GD steps: loss, margin and "
+                                         "the margin–λ plane forming, frame by frame."):
+    player.show(sc, pres, widgets.run_with_progress)
 
 view, note = st.columns([2, 1], gap="large")
 with view:
-    points, regions = cached.projection(sc)
-    widgets.chart(charts.data_view(points, regions, pres), "data view")
+    about = data_panel.trained_view(prep, pres)
 with note:
-    st.caption(f"Data: {prep.dataset.name}. Filled marks are support vectors (λ > 0). "
-               "High-dimensional data are shown on their first two principal components; "
-               "for 2-D data the shading is the side the trained model assigns.")
+    st.caption(about)
+    data_summary.show(prep, sc, state.forget())

@@ -1,51 +1,23 @@
-"""Unlearn (the centrepiece): click points of the margin-lambda plane, forget them, and
-compare one GA step with doing nothing, retraining and (linear) the exact solution."""
+"""Unlearn (the centrepiece): click points of the margin-lambda plane or of the data view,
+forget them, and compare one GA step with doing nothing, retraining and (linear) the exact
+solution."""
 import streamlit as st
 
-from core.errors import InputError
-from core.report import METHOD_LABELS, methods_frame
-from ui import cached, charts, frames, state, widgets
-from ui.text import plane_summary, verdict
+from core.report import METHOD_LABELS
+from ui import cached, charts, data_panel, frames, points_table, session, state, widgets
+from ui.text import number_formats, plane_summary, tidy, verdict
 
-
-def forget_picked(picked):
-    """Button callback: forget the selected points, so the page then runs only once."""
-    try:
-        cached.checked(state.scenario(), state.forget() + picked)
-    except InputError as err:
-        state.notify(f"{err} Nothing was forgotten.", level="error")
-        return
-    state.add_action(picked)
-    state.clear_selection()
-
-
-def then_clear_selection(action):
-    """Button callback: undo or reset, and drop the chart's selection."""
-    action()
-    state.clear_selection()
-
-
-widgets.page_header("Unlearn with one gradient-ascent step")
-prep = widgets.require_prepared()
+session.page_header("Unlearn with one gradient-ascent step")
+prep = session.require_prepared()
 sc, forget, pres = state.scenario(), state.forget(), state.presentation()
 
 left, right = st.columns([1.1, 1], gap="medium")
 with left:
-    plane = charts.margin_lambda_plane(frames.plane_frame(prep, forget), pres, 430 if pres else 380)
-    event = widgets.chart(plane, "margin-lambda plane", key=state.plane_key(), on_select="rerun",
-                          downloads=False)
-    picked = [i for i in widgets.selected_indices(event) if i not in forget]
-    with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-        st.button(f"Forget selected ({len(picked)})", type="primary", disabled=not picked,
-                  key="ux.forget", icon=":material/auto_fix_high:", on_click=forget_picked,
-                  args=(tuple(picked),))
-        st.button("Undo", disabled=not forget, key="ux.undo", icon=":material/undo:",
-                  on_click=then_clear_selection, args=(state.undo,))
-        st.button("Reset", disabled=not forget, key="ux.reset", icon=":material/restart_alt:",
-                  on_click=then_clear_selection, args=(state.reset,))
-        widgets.chart_downloads(plane, "margin-lambda plane")
-    st.caption("Click a point to select it, shift-click for several, double-click to clear; "
-               "then **Forget selected**.")
+    if data_panel.view_switch() == "data":
+        plane = data_panel.unlearn_panel(prep, forget, pres)
+    else:
+        plane = points_table.plane_and_buttons(prep, forget, pres)
+    points_table.points_picker(plane)
 
 with right:
     c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
@@ -57,31 +29,35 @@ with right:
                              help="Re-certify on the current retained set before each point's "
                                   "step (sequential forgetting).")
     if not forget:
-        st.info("Click a point of the plane (shift-click for several), then press "
-                "**Forget selected**.", icon=":material/touch_app:")
+        st.info("Click a point of the plane (shift-click for several), pick rows of the "
+                "points table or type indices, then press **Forget selected**.",
+                icon=":material/touch_app:")
         st.stop()
-    comp = widgets.current_comparison()
-    methods = methods_frame(comp).set_index("method")
+    comp = session.current_comparison()
+    methods = cached.card_methods(sc, forget, state.scale(), state.sequential(),
+                                  widgets.method_picker())
     widgets.method_cards(methods, has_test=prep.dataset.has_test)
     widgets.certificate_notes({METHOD_LABELS[res.name]: res.certificate
                                for res in comp.methods.values()})
-    level, sentence = verdict(methods, state.scale(), prep.original.lam[list(forget)])
+    level, sentence = verdict(methods, state.scale(), prep.original.lam[list(forget)],
+                              prep.gauge.regime)
     {"success": st.success, "info": st.info, "warning": st.warning}[level](sentence)
 
 after, hist = st.columns([1.1, 1], gap="medium")
 with after:
-    widgets.chart(charts.plane_after(frames.after_frame(comp), pres,
-                                     subtitle=plane_summary(frames.forgotten_frame(comp))),
+    widgets.chart(cached.spec(charts.plane_after, frames.after_frame(comp), pres,
+                              subtitle=plane_summary(frames.forgotten_frame(comp))),
                   "plane after forgetting")
 with hist:
     st.markdown("**History of removals**")
     with st.spinner("Measuring each removal..."):
         history = cached.history_table(sc, state.history(), state.scale(), state.sequential())
-    widgets.table(history, "history of removals", hide_index=True,
+    widgets.table(tidy(history), "history of removals", hide_index=True,
                   column_config={c: st.column_config.NumberColumn(format="%.3g") for c in
                                  ("GA ε_rel", "nothing ε_rel", "GA τ")}
                   | {"GA cos": st.column_config.NumberColumn(format="%.4f",
                                                              help="GA's cosine to retraining")})
-    numeric = methods.select_dtypes("number").columns
-    widgets.table(methods.reset_index(), "methods", hide_index=True,
-                  column_config={c: st.column_config.NumberColumn(format="%.4g") for c in numeric})
+    table = tidy(methods.reset_index())
+    widgets.table(table, "methods", hide_index=True,
+                  column_config={c: st.column_config.NumberColumn(format=f)
+                                 for c, f in number_formats(table).items()})

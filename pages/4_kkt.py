@@ -3,20 +3,20 @@ the GA step."""
 import streamlit as st
 
 from core.errors import InputError
-from ui import cached, charts, forms, frames, state, widgets
+from ui import cached, charts, forms, frames, session, state, widgets
 from ui.text import fmt
 
-widgets.page_header("KKT inspector")
-prep = widgets.require_prepared()
+session.page_header("KKT inspector")
+prep = session.require_prepared()
 sc, forget, pres = state.scenario(), state.forget(), state.presentation()
 if not forget:
     st.info("Nothing is forgotten yet: the tables show the trained model only. "
             "Forget points on the Unlearn page to see what the step changes.",
             icon=":material/touch_app:")
-    st.page_link(widgets.PAGES["unlearn"], label="Go to Unlearn", icon=":material/arrow_forward:")
+    st.page_link(session.PAGES["unlearn"], label="Go to Unlearn", icon=":material/arrow_forward:")
     st.stop()
 
-comp = widgets.current_comparison("Certifying...")
+comp = session.current_comparison("Certifying...")
 ga = comp.methods["ga"].certificate
 
 top = st.columns([1, 1, 1, 1, 2.2], vertical_alignment="bottom")
@@ -28,11 +28,10 @@ with top[4]:
     kappa = st.slider("kink band κ (re-certifies)", 0.0, 0.2, sc.kink_tol, 0.005,
                       key=state.widget_key("kappa"), help=forms.KAPPA_HELP)
     if kappa != sc.kink_tol:
-        try:
-            with st.spinner("Re-certifying with the new κ..."):
-                cached.prepared(sc.replace(kink_tol=kappa))
-            state.commit(sc.replace(kink_tol=kappa), state.history())
-            st.rerun()
+        try:       # a background job when long (ui.jobs), committed when it ends
+            if session.commit_when_trained(sc.replace(kink_tol=kappa), state.history(),
+                                           "Re-certifying with the new κ"):
+                st.rerun()
         except InputError as err:
             widgets.show_error(err, "κ is unchanged.")
 
@@ -43,7 +42,7 @@ if prep.ctx.is_relu:
                f"(|cos(w_j, x_i)| ≤ κ = {sc.kink_tol:g}) or inactive. The GA step switched "
                f"{flipped} of {len(acts)} pairs (red: on, purple: off); dashed columns are "
                "forgotten points.")
-    widgets.chart(charts.activation_maps(acts, pres), "activation maps")
+    widgets.chart(cached.spec(charts.activation_maps, acts, pres), "activation maps")
 else:
     st.info("The linear model has no neurons: activation maps are for the two-layer ReLU net.")
 
@@ -54,4 +53,5 @@ with table:
                   column_config={c: st.column_config.NumberColumn(format="%.4f") for c in
                                  ("margin", "lam", "margin_after_ga", "lam_after_ga")})
 with resid:
-    widgets.chart(charts.residuals(frames.residual_frame(comp), pres), "residual per neuron")
+    widgets.chart(cached.spec(charts.residuals, frames.residual_frame(comp), pres),
+                  "residual per neuron")

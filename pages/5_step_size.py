@@ -5,13 +5,13 @@ import streamlit as st
 
 from core.compare import default_forget
 from core.errors import InputError
-from ui import cached, charts, state, widgets
+from ui import cached, charts, session, state, widgets
 from ui.text import fmt
 
 GRIDS = {"21 values (fast)": 21, "41 values": 41, "81 values (fine)": 81}
 
-widgets.page_header("Step size: how large should the one GA step be?")
-prep = widgets.require_prepared()
+session.page_header("Step size: how large should the one GA step be?")
+prep = session.require_prepared()
 sc, pres = state.scenario(), state.presentation()
 
 chosen = state.step_points()
@@ -36,7 +36,9 @@ try:
         lambda progress: cached.step_curve(
             sc, tuple(points), scales,
             _progress=lambda f: progress(f, f"Sweeping c over [0, 2]: {f:.0%}")),
-        "Retraining, then sweeping c over [0, 2]...")
+        "Retraining, then sweeping c over [0, 2]...",
+        key=cached.key_of(sc, tuple(points), scales),   # a background job (ui.jobs)
+        estimate=cached.estimate(sc, certificates=len(scales)))
     ref = cached.comparison(sc, tuple(points)).methods["retrain"]
 except InputError as err:
     widgets.show_error(err, "Choose other points.")
@@ -48,7 +50,7 @@ reference = {"eps_rel": ref.certificate.eps_rel, "delta": ref.certificate.delta,
              "tau": ref.certificate.tau, "cosine_to_retrain": 1.0}
 figure, numbers = st.columns([4, 1], gap="medium")
 with figure:
-    widgets.chart(charts.step_size(curve, reference, pres, width=900, height=165),
+    widgets.chart(cached.spec(charts.step_size, curve, reference, pres, width=900, height=165),
                   "step size curve")
 with numbers:
     st.metric("c with the smallest ε_rel", f"{best['scale']:.2f}")

@@ -4,20 +4,20 @@ import streamlit as st
 
 from core.errors import InputError
 from core.scenario import Scenario
-from core.sweeps.executors import make_executor
 from core.sweeps.run import run_sweep
 from core.sweeps.spec import PARAMS, SweepSpec, parse_values
-from ui import figures, state, widgets
+from ui import cached, curve_figures, figures, session, state, sweep_view, text, widgets
 
 DEFAULTS = {"dim": "50,100,200,500,1000,2000", "n_samples": "10,20,40,80",
             "width": "20,50,100,200", "scale": "0,0.5,0.8,0.9,1,1.1,1.2,1.5,2",
             "mu_norm": "1,2,4,8", "kink_tol": "0,0.01,0.03,0.1"}
 MAX_JOBS = 400          # bigger sweeps belong on the command line (or a cluster)
 
-widgets.page_header(
+session.page_header(
     "Scaling: where does the one-step result hold?",
     "Each run trains, forgets the support vector with the largest λ by one GA step and "
-    "measures every method; the line is the mean over seeds, the band min to max.")
+    "measures every method; the line is the mean over seeds, the dots each seed, the band "
+    "min to max.")
 pres = state.presentation()
 
 with st.form("ux.sweep_form", border=True):
@@ -35,40 +35,30 @@ with st.form("ux.sweep_form", border=True):
     run = st.form_submit_button("Run the sweep", type="primary", icon=":material/play_arrow:",
                                 key="ux.sweep.run")
 
-if run or state.sweep_result() is None:     # first visit: the default sweep, at once
-    try:
-        base = state.scenario() if own else Scenario()
-        base = base.replace(model=model, start="trained") if model == "relu" \
-            else base.replace(model=model)
-        if param == "mu_norm" and base.data != "mixture":
-            base = base.replace(data="mixture")
-        spec = SweepSpec(base, param, parse_values(values or DEFAULTS[param], param),
-                         int(seeds)).validated()
-        if len(spec.jobs()) > MAX_JOBS:
-            raise InputError(f"{len(spec.jobs())} runs is more than this page runs "
-                             f"({MAX_JOBS}): use python -m core.cli sweep.")
-    except InputError as err:
-        widgets.show_error(err)
-        st.stop()
-    executor = make_executor()
 
-    def work(progress):
-        return run_sweep(spec, executor=executor, progress=lambda done, total, _: progress(
-            done / total, f"{done} of {total} runs done on {executor.describe()}"))
+def build():
+    """The sweep the form describes (the defaults on the first visit)."""
+    base = state.scenario() if own else Scenario()
+    base = base.replace(model=model, start="trained") if model == "relu" \
+        else base.replace(model=model)
+    if param == "mu_norm" and base.data != "mixture":
+        base = base.replace(data="mixture")
+    spec = SweepSpec(base, param, parse_values(values or DEFAULTS[param], param),
+                     int(seeds)).validated()
+    if len(spec.jobs()) > MAX_JOBS:
+        raise InputError(f"{len(spec.jobs())} runs is more than this page runs "
+                         f"({MAX_JOBS}): use python -m core.cli sweep.")
+    return spec
 
-    try:
-        state.set_sweep_result(widgets.run_with_progress(work, "Starting the sweep..."))
-    finally:
-        executor.close()
 
-result = state.sweep_result()
-if result is None:
-    st.info("Choose a parameter and its values, then run the sweep. The same sweep from "
-            "a terminal: `python -m core.cli sweep --model relu --vary dim --values "
-            "50,200,1000 --seeds 3 --out results.csv` (add `--scheduler tcp://HOST:8786` "
-            "to run it on a Dask cluster).", icon=":material/science:")
-    st.stop()
+def work(spec, executor, progress):
+    return run_sweep(spec, executor=executor, progress=lambda done, total, _: progress(
+        done / total, f"{done} of {total} runs done on {executor.describe()}"))
 
+
+result = sweep_view.run_sweep_flow(run, state.sweep_result, build, work,
+                                   lambda spec, res: state.set_sweep_result(res),
+                                   "Starting the sweep...")
 spec, frame = result.spec, result.frame
 for failure in result.failures:
     st.warning(f"Run {failure.job.describe()} failed: {failure.error}",
@@ -78,19 +68,25 @@ if frame.empty:
 st.caption(f"{len(frame)} rows from {result.n_jobs} runs of the {spec.base.model} model "
            f"in {result.seconds:.1f} s.")
 name = f"sweep {spec.base.model} {spec.param}"
-width = 400 if pres else 320
+width = 270 if pres else 320      # three panels side by side fit 1280 px
 if spec.param == "scale":
-    widgets.chart(figures.step_size_figure(frame, presentation=pres), name + " eps")
+    widgets.chart(cached.spec(curve_figures.step_size_figure, frame, presentation=pres),
+                  name + " eps")
 else:
-    widgets.chart(figures.scaling_figure(frame, presentation=pres, width=width),
+    widgets.chart(cached.spec(figures.scaling_figure, frame, presentation=pres, width=width),
                   name + " certificates")
     extra = ("test_accuracy",) if frame["test_accuracy"].notna().any() else ()
-    both = figures.scaling_figure(frame, metrics=("cosine_to_retrain", "forget_margin")
-                                  + extra, methods=("ga", "do_nothing", "retrain"),
-                                  presentation=pres, width=width,
-                                  title="Closeness to retraining and the forgotten point")
+    both = cached.spec(figures.scaling_figure, frame,
+                       metrics=("cosine_to_retrain", "forget_margin") + extra,
+                       methods=("ga", "do_nothing", "retrain"), presentation=pres, width=width,
+                       title="Closeness to retraining and the forgotten point")
     widgets.chart(both, name + " cosine")
     if spec.param == "dim":
-        widgets.chart(figures.regime_figure(frame, spec.base.n_samples, presentation=pres),
+        widgets.chart(cached.spec(curve_figures.regime_figure, frame, spec.base.n_samples,
+                                  presentation=pres),
                       name + " regime")
-widgets.table(frame, name, hide_index=True, height=260)
+sweep_view.claims_panel(spec, frame)
+table = text.tidy(frame)
+widgets.table(table, name, hide_index=True, height=260,
+              column_config={c: st.column_config.NumberColumn(format=f)
+                             for c, f in text.number_formats(table).items()})

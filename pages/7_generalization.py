@@ -5,11 +5,10 @@ import streamlit as st
 
 from core.errors import InputError
 from core.scenario import Scenario
-from core.sweeps.executors import make_executor
 from core.sweeps.generalization import forgetting_curve, forgetting_curves
-from ui import cached, figures, state, widgets
+from ui import cached, curve_figures, figures, session, state, sweep_view, text, widgets
 
-widgets.page_header(
+session.page_header(
     "Generalization: does forgetting cost test accuracy?",
     "Mixture data x = (y μ + ξ)/√d. After each removal k the GA model (one step per point), "
     "the model retrained without the k points, and the untouched model are tested on "
@@ -33,52 +32,37 @@ with st.form("ux.curve_form", border=True):
     run = st.form_submit_button("Forget and measure", type="primary",
                                 icon=":material/play_arrow:", key="ux.curve.run")
 
-if run or state.curve_result() is None:     # first visit: the default curve, at once
+def build():
+    """(scenario, chosen points or None, settings) from the form."""
+    base = Scenario(model=model, data="mixture", n_samples=int(n), dim=int(dim),
+                    mu_norm=float(mu)).validated()
     try:
-        base = Scenario(model=model, data="mixture", n_samples=int(n), dim=int(dim),
-                        mu_norm=float(mu)).validated()
-        order = tuple(int(t) for t in chosen.replace(",", " ").split()) if chosen.strip() \
-            else None
+        order = tuple(int(t) for t in chosen.replace(",", " ").split()) or None
     except ValueError:
-        widgets.show_error(InputError("The points must be whole numbers, e.g. 3, 17, 8."))
-        st.stop()
-    except InputError as err:
-        widgets.show_error(err)
-        st.stop()
+        raise InputError("The points must be whole numbers, e.g. 3, 17, 8.") from None
     settings = dict(model=model, n=int(n), dim=int(dim), mu_norm=float(mu), scale=float(scale),
                     k=len(order) if order else int(k), seeds=1 if order else int(seeds),
                     points=order)
+    return base, order, settings
 
-    def work(progress):
-        if order:                       # the chosen points on the seed-0 data
-            prepared = cached.prepared(base)
-            curve = forgetting_curve(prepared, order, float(scale),
-                                     progress=lambda i, total: progress(i / total))
-            return curve.assign(seed=base.seed), []
-        executor = make_executor()
-        try:
-            curve, failed = forgetting_curves(
-                base, int(k), float(scale), int(seeds), executor,
-                progress=lambda i, total: progress(i / total, f"{i} of {total} seeds done"))
-        finally:
-            executor.close()
-        return curve, [f"seed {seed}: {message}" for seed, message in failed]
 
-    try:
-        curve, failures = widgets.run_with_progress(work, "Training, then forgetting...")
-    except InputError as err:
-        widgets.show_error(err)
-        st.stop()
+def work(inputs, executor, progress):
+    base, order, _ = inputs
+    if order:                       # the chosen points on the seed-0 data
+        curve = forgetting_curve(cached.prepared(base), order, float(scale),
+                                 progress=lambda i, total: progress(i / total))
+        curve, failed = curve.assign(seed=base.seed), []
+    else:
+        curve, failed = forgetting_curves(
+            base, int(k), float(scale), int(seeds), executor,
+            progress=lambda i, total: progress(i / total, f"{i} of {total} seeds done"))
     curve.attrs.setdefault("n_test", base.n_test)
-    state.set_curve_result(settings, curve, failures)
+    return curve, [f"seed {seed}: {message}" for seed, message in failed]
 
-result = state.curve_result()
-if result is None:
-    st.info("Set the data and how many points to forget, then run. From a terminal, "
-            "`python -m core.cli reproduce --out figs --quick` draws this figure with the "
-            "paper's other claims.", icon=":material/science:")
-    st.stop()
 
+result = sweep_view.run_sweep_flow(
+    run, state.curve_result, build, work,
+    lambda inputs, res: state.set_curve_result(inputs[2], *res), "Training, then forgetting...")
 settings, curve, failures = result
 for message in failures:
     st.warning(message, icon=":material/warning:")
@@ -91,6 +75,9 @@ cols[1].metric(f"GA after {last} removals", f"{acc.xs(last, level='k')['ga'].mea
 cols[2].metric(f"retrain after {last}", f"{acc.xs(last, level='k')['retrain'].mean():.1%}")
 cols[3].metric("largest |GA − retrain|", f"{gap:.3f}",
                help="Over every removal k and seed; the paper's claim: equal to retraining.")
-widgets.chart(figures.forgetting_figure(curve, presentation=pres, width=480),
+widgets.chart(cached.spec(curve_figures.forgetting_figure, curve, presentation=pres, width=480),
               "generalization curve")
-widgets.table(curve, "generalization curve data", hide_index=True, height=260)
+table = text.tidy(curve)
+widgets.table(table, "generalization curve data", hide_index=True, height=260,
+              column_config={c: st.column_config.NumberColumn(format=f)
+                             for c, f in text.number_formats(table).items()})

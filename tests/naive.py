@@ -7,6 +7,8 @@ tests compare the Numba/Gram-space code against an independent reference.
 Conventions (docs/theory.md §2): X (n, d) rows x_i, y (n,) in {-1, +1}, W (m, d) rows w_j, v (m,);
 the linear model is m = 1, v = [1], identity activation.
 """
+import itertools
+
 import numpy as np
 from scipy.optimize import nnls
 from scipy.special import logsumexp
@@ -19,6 +21,11 @@ FLUSH_BELOW = 1e-250      # docs/theory.md §3.2: loss weights below this are fl
 def output_weights(width):
     """v_j = +1/sqrt(m) for j < m/2, -1/sqrt(m) otherwise."""
     return np.array([(1.0 if j < width / 2 else -1.0) / np.sqrt(width) for j in range(width)])
+
+
+def explicit(model, W0, X):
+    """W = s0 W0 + A X of a GramModel, written out (m, d)."""
+    return model.s0 * W0 + model.A @ X
 
 
 def preacts(W, X):
@@ -179,9 +186,39 @@ def stationarity_columns(W, X, y, v, kink, active, lam_ok):
     return M, np.array(lam_points, dtype=int), pairs
 
 
+def bounded_nnls(M, b, lam_points, pairs):
+    """argmin ||M x - b|| over lam >= 0, 0 <= mu_ji <= lam_i (x = lam then pair mu's, the
+    layout of ``stationarity_columns``) by scipy.optimize.nnls over the generators of that
+    cone: {0 <= mu_a <= lam} is spanned by e_lam + sum_{a in S} e_mu_a for every subset S
+    of the point's kink pairs (sort the mu's: the telescoping coefficients are >= 0), so
+    2^(kink pairs of i) columns per point i. A point with a zero lam column (no active
+    neuron) gets the smallest optimal lam_i, max_j mu_ji. Returns (x, eps).
+    """
+    p_d = len(lam_points)
+    cols, members = [], []
+    for c, i in enumerate(lam_points):
+        own = [p_d + a for a, (_, k) in enumerate(pairs) if k == i]
+        assert len(own) <= 12, "too many kink pairs per point for the generator NNLS"
+        for size in range(len(own) + 1):
+            for S in itertools.combinations(own, size):
+                cols.append(M[:, c] + M[:, list(S)].sum(axis=1))
+                members.append((c, S))
+    G = np.column_stack(cols) if cols else np.zeros((M.shape[0], 0))
+    coef, eps = nnls(G, b, maxiter=100 * max(len(cols), 1))
+    x = np.zeros(M.shape[1])
+    for value, (c, S) in zip(coef, members):
+        x[c] += value
+        x[list(S)] += value
+    for c in np.nonzero(~np.any(M[:, :p_d], axis=0))[0]:
+        own = [p_d + a for a, (_, k) in enumerate(pairs) if k == lam_points[c]]
+        x[c] = x[own].max() if own else 0.0
+    return x, eps
+
+
 def certificate(W, X, y, v, is_relu, index=None, kink_tol=0.03, rescale=True,
-                active_tol=None):
-    """Dual recovery by scipy.optimize.nnls on the explicit stationarity system.
+                active_tol=None, mu_bound=False):
+    """Dual recovery by scipy.optimize.nnls on the explicit stationarity system
+    (``mu_bound``: with mu_ji <= lam_i, by ``bounded_nnls``).
 
     Returns a dict: W (the evaluated, rescaled model), q, lam (n,), mu (m, n), kink,
     active, eps, eps_rel, delta, tau, support.
@@ -199,7 +236,10 @@ def certificate(W, X, y, v, is_relu, index=None, kink_tol=0.03, rescale=True,
     if active_tol is not None:
         lam_ok &= q <= 1.0 + active_tol
     M, lam_points, pairs = stationarity_columns(W, X, y, v, kink, active, lam_ok)
-    x, eps = nnls(M, W.ravel(), maxiter=50 * max(M.shape[1], 1))
+    if mu_bound:
+        x, eps = bounded_nnls(M, W.ravel(), lam_points, pairs)
+    else:
+        x, eps = nnls(M, W.ravel(), maxiter=50 * max(M.shape[1], 1))
     lam = np.zeros(n)
     lam[lam_points] = x[:len(lam_points)]
     mu = np.zeros(W.shape[0:1] + (n,))
@@ -225,6 +265,20 @@ def ga_step(W_hat, X, y, v, is_relu, lam, forget, scale):
 def cosine(a, b):
     a, b = np.ravel(a), np.ravel(b)
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def svm_dual(X, y):
+    """Hard-margin SVM without bias, w = sum_i a_i y_i x_i, from its dual
+    min 1/2 aᵀGa - sum a over a >= 0, G = Y Yᵀ, Y = diag(y) X, for n < d (G invertible).
+
+    With b = Yᵀ G⁻¹ 1 (so that Y b = 1), ||Yᵀa - b||² = aᵀGa - 2 sum a + const: the dual is
+    scipy's active-set NNLS of Yᵀ against b, exact to rounding.
+    """
+    Y = y[:, None] * X
+    assert Y.shape[0] < Y.shape[1], "svm_dual needs n < d"
+    b = Y.T @ np.linalg.solve(Y @ Y.T, np.ones(len(y)))
+    a, _ = nnls(Y.T, b, maxiter=100 * len(y))
+    return Y.T @ a
 
 
 def gaussian_data(n, d, seed):

@@ -29,14 +29,6 @@ ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync", "--disable-quic"]
-POINT_JS = """([index, chart]) => {
-    const el = document.querySelectorAll('[data-testid="stVegaLiteChart"]')[chart];
-    for (const mark of el.querySelectorAll('g.mark-symbol.role-mark > path')) {
-        const d = mark.__data__ && mark.__data__.datum;
-        if (d && d.index === index) return mark;
-    }
-    return null;
-}"""
 
 
 def chromium_path():
@@ -111,6 +103,45 @@ def card_texts(page, method):
     return page.locator(f".st-key-card_{method} [data-testid='stMetricValue']").all_inner_texts()
 
 
+def open_app(browser, url, height=900):
+    """A page on the app with the plane drawn and the Vega tooltip made click-through."""
+    page = browser.new_page(viewport={"width": 1280, "height": height})
+    page.goto(url)
+    page.get_by_test_id("stVegaLiteChart").first.locator(
+        "g.mark-symbol.role-mark path").first.wait_for(timeout=180_000)
+    # the Vega tooltip can sit under the pointer and swallow the next click
+    page.add_style_tag(content="#vg-tooltip-element{pointer-events:none !important}")
+    return page
+
+
+def settled(page):
+    """Wait until no element is stale (the rerun's output is drawn)."""
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')")
+
+
+def mark_centres(page):
+    """{index: (x, y)} of the plane's point marks, in page pixels."""
+    return {int(k): v for k, v in page.evaluate(CENTRES_JS, 0).items()}
+
+
+def selected_on_plane(page):
+    """Indices the plane draws as selected (full opacity while a selection exists)."""
+    return sorted(int(k) for k, v in page.evaluate(CENTRES_JS, 0).items() if v[2] == 1.0)
+
+
+CENTRES_JS = """(chart) => {
+    const el = document.querySelectorAll('[data-testid="stVegaLiteChart"]')[chart];
+    const out = {};
+    for (const mark of el.querySelectorAll('g.mark-symbol.role-mark > path')) {
+        const item = mark.__data__, d = item && item.datum;
+        if (!d || d.index === undefined) continue;
+        const r = mark.getBoundingClientRect();
+        out[d.index] = [r.x + r.width / 2, r.y + r.height / 2, item.opacity];
+    }
+    return out;
+}"""
+
+
 def test_click_a_point_and_forget_it_in_chromium(server):
     chromium = require_browser()
     from playwright.sync_api import expect, sync_playwright
@@ -128,17 +159,15 @@ def test_click_a_point_and_forget_it_in_chromium(server):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 720})
-            page.goto(server)
-            page.get_by_test_id("stVegaLiteChart").first.locator(
-                "g.mark-symbol.role-mark path").first.wait_for(timeout=90_000)
+            page = open_app(browser, server, height=720)
             cards = page.locator(".st-key-card_ga [data-testid='stMetricValue']").first
             expect(cards).to_have_text(fmt(before.loc["ga", "eps_rel"]), timeout=30_000)
-            # the Vega tooltip can sit under the pointer and swallow the next click
-            page.add_style_tag(content="#vg-tooltip-element{pointer-events:none !important}")
-            point = page.evaluate_handle(POINT_JS, [clicked, 0]).as_element()
-            assert point is not None, f"point {clicked} not found in the chart"
-            point.click()
+            settled(page)
+            centres = mark_centres(page)
+            assert clicked in centres, f"point {clicked} not found in the chart"
+            # a mouse click at the mark's centre (the element itself sits under the layer
+            # that finds the nearest point, so ElementHandle.click would wait forever)
+            page.mouse.click(*centres[clicked][:2])
             forget = page.get_by_role("button", name="Forget selected (1)")
             expect(forget).to_be_enabled(timeout=30_000)
             forget.click()
@@ -148,5 +177,67 @@ def test_click_a_point_and_forget_it_in_chromium(server):
                 f"forget={first},{clicked}" in page.url
             page.wait_for_timeout(500)
             page.screenshot(path=str(ARTIFACTS / "unlearn_after_forget.png"))
+        finally:
+            browser.close()
+
+
+def test_every_point_is_hit_where_it_is_drawn(server):
+    """Clicking the centre of each live point selects exactly that point, in the browser
+    and on the server (before the fix, 14 of 39 centres selected a neighbour)."""
+    chromium = require_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    prep = prepare(Scenario())
+    forgotten = set(default_forget(prep))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = open_app(browser, server)
+            settled(page)
+            centres = mark_centres(page)
+            assert set(centres) == set(range(prep.dataset.n_samples))
+            missed = {}
+            for index in sorted(set(centres) - forgotten):
+                page.mouse.click(*centres[index][:2])
+                expect(page.get_by_text(f"Selected: {index}.")).to_be_visible(timeout=30_000)
+                settled(page)
+                if selected_on_plane(page) != [index]:
+                    missed[index] = selected_on_plane(page)
+            assert not missed, f"clicked point -> selected points: {missed}"
+        finally:
+            browser.close()
+
+
+def test_points_picked_in_the_table_and_typed_are_forgotten(server):
+    """Keyboard and touch paths: a row ticked in the points table is forgotten with
+    Forget selected; indices typed into the index input are forgotten on Enter."""
+    chromium = require_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    prep = prepare(Scenario())
+    first = default_forget(prep)[0]
+    row = 2 if first != 2 else 3
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = open_app(browser, server, height=1100)
+            settled(page)
+            box = page.get_by_test_id("stDataFrame").first.bounding_box()   # points table
+            # the Glide grid is a canvas: tick the row's checkbox (header and rows ~35 px)
+            page.mouse.click(box["x"] + 14, box["y"] + 35 + 17 + 35 * row)
+            expect(page.get_by_text(f"Selected: {row}.")).to_be_visible(timeout=30_000)
+            assert selected_on_plane(page) == [row]
+            page.get_by_role("button", name="Forget selected (1)").click()
+            expect(page.get_by_text("Selected: nothing.")).to_be_visible(timeout=30_000)
+            settled(page)
+            assert f"forget={first}%2C{row}" in page.url, page.url
+            typed = page.get_by_role("textbox", name="Forget by index")
+            typed.fill("15 18")
+            typed.press("Enter")
+            expect(page.get_by_text("Forgot points 15, 18")).to_be_visible(timeout=30_000)
+            settled(page)
+            assert f"forget={first}%2C{row}%2C15%2B18" in page.url, page.url
+            page.screenshot(path=str(ARTIFACTS / "unlearn_table_and_keyboard.png"),
+                            full_page=True)
         finally:
             browser.close()

@@ -13,8 +13,9 @@ import pytest
 
 from core.compare import compare, default_forget, prepare, scale_curve, training_curves
 from core.errors import InputError
-from core.report import LARGE_TAU, methods_frame
+from core.report import methods_frame
 from core.scenario import Scenario
+from tests import naive
 from ui import charts, export, frames, share
 from ui.style import METRIC_TITLES
 from ui.text import verdict
@@ -65,13 +66,17 @@ def test_plane_carries_the_point_selection_fields_and_tooltips(comparison):
     assert spec["usermeta"]["embedOptions"]["renderer"] == "svg"
 
 
-def test_plane_keeps_forgotten_points_out_of_the_selection(comparison):
+def test_plane_draws_forgotten_points_grey_with_their_labels(comparison):
     df = frames.plane_frame(comparison.prepared, comparison.forget)
     spec = charts.margin_lambda_plane(df).to_dict()
     data = spec["datasets"]
     selectable = selectable_layer(spec)
-    picked = {row["index"] for row in data[selectable["data"]["name"]]}
-    assert picked == set(range(SMALL.n_samples)) - set(comparison.forget)
+    drawn = {row["index"]: row for row in data[selectable["data"]["name"]]}
+    assert set(drawn) == set(range(SMALL.n_samples))
+    assert all(drawn[i]["forgotten"] for i in comparison.forget)
+    assert selectable["encoding"]["color"]["condition"]["value"] == charts.FORGOTTEN_COLOR
+    text = next(l for l in layers(spec) if l["mark"]["type"] == "text")
+    assert set(comparison.forget) <= {row["index"] for row in data[text["data"]["name"]]}
     assert df.loc[list(comparison.forget), "status"].eq("forgotten").all()
 
 
@@ -105,7 +110,8 @@ def test_step_size_chart_marks_the_minimum_and_c_equal_one(comparison):
     assert f"minimum at c = {c_min:.2f}" in text
     assert "c = 1 (theory)" in text
     panels = [p for row in spec["vconcat"] for p in row["hconcat"]]
-    assert [p["title"].split(":")[0] for p in panels] == [METRIC_TITLES[f] for f in charts.STEP_PANELS]
+    titles = [p["title"].split(":")[0] for p in panels]
+    assert titles == [METRIC_TITLES[f] for f in charts.STEP_PANELS]
     for panel, field in zip(panels, charts.STEP_PANELS):
         line = next(l for l in panel["layer"] if l["mark"]["type"] == "line")
         assert fields(line) == {"x": "scale", "y": field}
@@ -121,29 +127,70 @@ def test_other_builders_encode_their_fields(comparison):
         assert field in tooltip_fields(spec)
     acts = frames.activation_frame(comparison)
     assert len(acts) == SMALL.width * SMALL.n_samples
-    maps = charts.activation_maps(acts).to_dict()
-    assert "switched on" in json.dumps(maps)
     res = charts.residuals(frames.residual_frame(comparison)).to_dict()
     assert fields(res) == {"x": "neuron", "y": "residual", "color": "model"}
-    view = charts.data_view(frames.projection_frame(prep.dataset, prep.original.support))
-    points = fields(layers(view.to_dict())[-1])
-    assert {"x": "x", "y": "y", "stroke": "class"}.items() <= points.items()
+
+
+def explicit_preacts(comparison):
+    """<w_j, x_i> (m x n) before and after the GA step, from W = s0 W0 + A X written out."""
+    prep = comparison.prepared
+    ctx = prep.ctx
+    before = naive.explicit(prep.original.model, ctx.W0, ctx.X) @ ctx.X.T
+    after = naive.explicit(comparison.methods["ga"].model, ctx.W0, ctx.X) @ ctx.X.T
+    return before, after
+
+
+def test_activation_maps_draw_the_pairs_the_ga_step_switched(comparison):
+    """The after-map's data marks exactly the (neuron, point) pairs whose ReLU the GA step
+    switched on or off, recomputed here from the explicit weights."""
+    z0, z1 = explicit_preacts(comparison)
+    clear = np.minimum(np.abs(z0), np.abs(z1)) > 1e-9 * np.abs(z0).max()  # no rounding ties
+    expected = {"switched on": (z0 <= 0) & (z1 > 0), "switched off": (z0 > 0) & (z1 <= 0)}
+    assert expected["switched on"].any() and expected["switched off"].any()   # a real case
+    spec = charts.activation_maps(frames.activation_frame(comparison)).to_dict()
+    colored = [v for v in spec["hconcat"] for v in layers(v)
+               if v.get("encoding", {}).get("color", {}).get("field") == "after"]
+    assert len(colored) == 1 and "switched on" in colored[0]["encoding"]["color"]["scale"]["domain"]
+    rows = pd.DataFrame(spec["datasets"][colored[0]["data"]["name"]])
+    drawn = np.zeros(z0.shape, dtype=object)
+    drawn[rows["neuron"], rows["point"]] = rows["after"]
+    for state, where in expected.items():
+        np.testing.assert_array_equal((drawn == state)[clear], where[clear], err_msg=state)
 
 
 def test_activation_frame_flags_switched_pairs(comparison):
-    acts = frames.activation_frame(comparison)
-    switched = (acts["z_before"] > 0) != (acts["z_after"] > 0)
-    np.testing.assert_array_equal(acts["flipped"], switched)
-    assert acts.loc[switched, "after"].isin(["switched on", "switched off"]).all()
+    z0, z1 = explicit_preacts(comparison)
+    acts = frames.activation_frame(comparison).set_index(["neuron", "point"]).sort_index()
+    np.testing.assert_allclose(acts["z_before"].to_numpy().reshape(z0.shape), z0,
+                               atol=1e-12 * np.abs(z0).max())
+    np.testing.assert_allclose(acts["z_after"].to_numpy().reshape(z1.shape), z1,
+                               atol=1e-12 * np.abs(z1).max())
+    np.testing.assert_array_equal(acts["flipped"].to_numpy().reshape(z0.shape),
+                                  (z0 > 0) != (z1 > 0))
 
 
-def test_projection_is_the_pca_of_the_data():
-    prep = prepare(SMALL)
-    df = frames.projection_frame(prep.dataset)
-    X = prep.dataset.X - prep.dataset.X.mean(axis=0)
-    U, S, _ = np.linalg.svd(X, full_matrices=False)
-    np.testing.assert_allclose(np.abs(df["x"]), np.abs(U[:, 0] * S[0]), atol=1e-10)
-    assert df.attrs["axes"][0].startswith("PC1")
+def test_metric_panel_draws_the_mean_and_spread_of_a_known_table():
+    """A sweep table built by hand: the mean line and the min-max band are the numbers
+    computed here, per method and value."""
+    from ui import figures
+
+    eps = {("ga", 100): [0.1, 0.2, 0.6], ("ga", 1000): [0.01, 0.02, 0.03],
+           ("do_nothing", 100): [0.3, 0.3, 0.3], ("do_nothing", 1000): [0.2, 0.1, 0.3]}
+    frame = pd.DataFrame([dict(model="relu", param="dim", value=d, seed=k, method=m,
+                               eps_rel=e)
+                          for (m, d), values in eps.items() for k, e in enumerate(values)])
+    spec = json.loads(figures.metric_panel(frame, "eps_rel", methods=("ga", "do_nothing"))
+                      .to_json())
+    lines = [v for v in layers(spec) if v["mark"] == "line" or v["mark"].get("type") == "line"]
+    assert len(lines) == 1
+    drawn = pd.DataFrame(spec["datasets"][lines[0]["data"]["name"]])
+    labels = {"ga": figures.label("ga"), "do_nothing": figures.label("do_nothing")}
+    for (m, d), values in eps.items():
+        row = drawn[(drawn["label"] == labels[m]) & (drawn["value"] == d)]
+        assert len(row) == 1, (m, d)
+        assert row["mean"].item() == pytest.approx(np.mean(values), rel=1e-12)
+        assert (row["lo"].item(), row["hi"].item()) == (min(values), max(values))
+    assert len(drawn) == len(eps)
 
 
 def test_presentation_mode_uses_larger_fonts_and_marks(comparison):
@@ -151,8 +198,7 @@ def test_presentation_mode_uses_larger_fonts_and_marks(comparison):
     normal = charts.margin_lambda_plane(df).to_dict()
     big = charts.margin_lambda_plane(df, presentation=True).to_dict()
     assert big["config"]["axis"]["labelFontSize"] > normal["config"]["axis"]["labelFontSize"]
-    size = lambda spec: selectable_layer(spec)["mark"]["size"]
-    assert size(big) > size(normal)
+    assert selectable_layer(big)["mark"]["size"] > selectable_layer(normal)["mark"]["size"]
 
 
 def test_exports_render_png_svg_and_csv(comparison):
@@ -163,13 +209,20 @@ def test_exports_render_png_svg_and_csv(comparison):
     assert export.file_stem("Margin-λ plane!") == "margin-plane"
 
 
-def test_verdict_says_whether_ga_beats_doing_nothing(comparison):
-    methods = methods_frame(comparison).set_index("method")
-    level, sentence = verdict(methods)
-    better = methods.loc["ga", "eps_rel"] < methods.loc["do_nothing", "eps_rel"]
-    feasible = methods.loc["ga", "tau"] <= LARGE_TAU
-    assert level == ("success" if better and feasible else "warning")
-    assert "ε_rel" in sentence
+@pytest.mark.parametrize("ga_eps, ga_tau, level, words", [
+    (0.02, 0.01, "success", "5.0× lower"),       # 0.1 / 0.02
+    (1e-12, 0.0, "success", "to round-off"),
+    (0.1, 0.01, "warning", "does not beat"),     # equal is not better
+    (0.3, 0.01, "warning", "does not beat"),
+    (0.02, 0.5, "warning", "not successful"),    # lower eps_rel, but tau > LARGE_TAU
+])
+def test_verdict_on_constructed_method_tables(ga_eps, ga_tau, level, words):
+    """Tables whose answer is known: do nothing has eps_rel 0.1, retrain 0.01."""
+    methods = pd.DataFrame({"eps_rel": [ga_eps, 0.1, 0.01], "tau": [ga_tau, 0.0, 0.0],
+                            "cosine_to_retrain": [0.99, 0.97, 1.0]},
+                           index=pd.Index(["ga", "do_nothing", "retrain"], name="method"))
+    got_level, sentence = verdict(methods)
+    assert (got_level, words in sentence) == (level, True), sentence
 
 
 def test_verdict_warns_when_ga_breaks_feasibility(comparison):
@@ -229,8 +282,103 @@ def test_verdict_explains_forgetting_a_non_support_point(comparison):
     assert level == "info" and "λ = 0" in sentence
 
 
-def test_regions_cover_2d_data_with_the_model_sign():
-    prep = prepare(Scenario(data="blobs", dim=2, n_samples=30))
-    regions = frames.region_frame(prep, steps=20)
-    assert len(regions) == 400 and set(regions["class"]) == set(frames.CLASS_NAMES.values())
-    assert frames.region_frame(prepare(SMALL)).empty
+# ---- picking (ui/points_table.py), grouped links (ui/share.py), display rules (ui/text.py)
+
+def compiled_marks(spec):
+    """The Vega marks vl-convert compiles a Vega-Lite spec to (what the browser runs)."""
+    import vl_convert
+    vega = vl_convert.vegalite_to_vega(json.dumps(spec))
+    vega = json.loads(vega) if isinstance(vega, str) else vega
+    return vega["marks"]
+
+
+def test_plane_picks_the_nearest_point_zooms_and_labels_take_no_clicks(comparison):
+    df = frames.plane_frame(comparison.prepared, comparison.forget)
+    spec = charts.margin_lambda_plane(df, selected=(1, 2)).to_dict()
+    params = {p["name"]: p for p in spec["params"]}
+    assert params[charts.PICK]["select"]["nearest"] is True
+    assert params[charts.PICK]["value"] == [{"index": 1}, {"index": 2}]
+    assert params[charts.ZOOM]["bind"] == "scales"
+    assert layers(spec)[-1] is selectable_layer(spec)       # on top: it takes the clicks
+    marks = compiled_marks(spec)
+    texts = [m for m in marks if m["type"] == "text"]
+    assert texts and all(m.get("interactive") is False for m in texts)
+    voronoi = [m for m in marks if m["type"] == "path" and "voronoi" in m["name"]]
+    assert voronoi and marks.index(voronoi[0]) == len(marks) - 1
+    assert all(m.get("clip") for m in marks if m["type"] in ("symbol", "text"))
+
+
+def test_plane_marks_shrink_as_the_plane_fills():
+    from ui.style import style
+    s = style()
+    sizes = [charts.plane_point_size(n, s) for n in (10, 40, 400, 5000)]
+    assert sizes == sorted(sizes, reverse=True)
+    assert sizes[0] == 0.8 * s.point and sizes[-1] == 0.2 * s.point
+    assert sizes[2] == pytest.approx(s.point * (30 / 400) ** 0.5)
+
+
+@pytest.mark.parametrize("history, text", [(((15, 18), (34,)), "15+18,34"),
+                                           (((3,), (8,)), "3,8"), ((), "")])
+def test_the_link_keeps_how_removals_were_grouped(history, text):
+    assert share.history_to_text(history) == text
+    assert share.history_from_text(text) == history
+    shared = share.Shared(Scenario(), history, 0.5, False)
+    assert share.from_query(share.to_query(shared)) == shared
+
+
+def test_older_flat_links_and_decoded_plus_signs_still_parse():
+    assert share.history_from_text("3,8") == ((3,), (8,))
+    assert share.history_from_text("15 18,34") == ((15, 18), (34,))
+    assert share.history_from_text(" 15 + 18 , , 34 ") == ((15, 18), (34,))
+
+
+@pytest.mark.parametrize("text, message", [("3,x", "must be point indices"),
+                                           ("3+-1", "must be point indices"),
+                                           ("3+3", "listed twice")])
+def test_bad_grouped_links_are_refused(text, message):
+    with pytest.raises(InputError, match=message):
+        share.history_from_text(text)
+
+
+def test_typed_indices_and_table_rows_parse():
+    from ui.points_table import parse_indices, table_rows
+    assert parse_indices("15 18") == (15, 18)
+    assert parse_indices(" 15,18;  3+4 ") == (15, 18, 3, 4)
+    assert parse_indices("7 7") == (7,)
+    for bad in ("", "seven", "1.5", "-2"):
+        with pytest.raises(InputError, match="not a list of point indices"):
+            parse_indices(bad)
+    assert table_rows({"selection": {"rows": [2, 0], "columns": []}}) == (2, 0)
+    assert table_rows({"selection": {}}) == table_rows(None) == ()
+
+
+def test_points_table_rows_are_the_point_indices(comparison):
+    from ui.points_table import TABLE_COLUMNS, table_frame
+    df = frames.plane_frame(comparison.prepared, comparison.forget)
+    table = table_frame(df.sample(frac=1.0, random_state=0))
+    assert table["point"].tolist() == list(range(SMALL.n_samples))
+    assert list(table.columns) == list(TABLE_COLUMNS.values())
+    np.testing.assert_array_equal(table["λ"], comparison.prepared.original.lam)
+
+
+def test_certificate_flag_names_what_is_wrong():
+    from ui.text import certificate_flag
+    assert certificate_flag({"converged": True, "n_mu_violations": 0}) is None
+    assert "upper bound" in certificate_flag({"converged": False, "n_mu_violations": 0})
+    both = certificate_flag({"converged": False, "n_mu_violations": 3})
+    assert "upper bound" in both and "μ ≤ λ violated at 3 kink pairs" in both
+
+
+def test_tables_show_rounding_tau_as_zero_integers_as_integers_and_no_minus_one():
+    from ui.text import number_formats, shown, tidy
+    frame = pd.DataFrame({"k": [0, 1], "removed": [-1, 7], "tau": [1e-16, 0.25],
+                          "GA τ": [-1e-13, 1e-12], "n_kink_pairs": [15190, 3],
+                          "eps_rel": [0.5, 1e-20], "converged": [True, False]})
+    out = tidy(frame)
+    assert out["tau"].tolist() == [0.0, 0.25] and out["GA τ"].tolist() == [0.0, 1e-12]
+    assert out["removed"].isna().tolist() == [True, False] and out["removed"][1] == 7
+    assert out["eps_rel"].tolist() == [0.5, 1e-20]         # only tau is floored
+    formats = number_formats(out)
+    assert formats["n_kink_pairs"] == "%d" and formats["removed"] == "%d"
+    assert formats["tau"] == "%.4g" and "converged" not in formats
+    assert shown("tau", 3e-17) == 0.0 and shown("eps_rel", 3e-17) == 3e-17

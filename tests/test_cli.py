@@ -13,6 +13,7 @@ import pytest
 
 from core.compare import compare, prepare
 from core.scenario import Scenario
+from tests import naive
 
 REPO = Path(__file__).resolve().parent.parent
 CERT_KEYS = {"eps", "eps_rel", "delta", "tau", "n_support"}
@@ -101,10 +102,20 @@ def test_linear_json_adds_the_exact_svm(linear_json):
     out = linear_json
     check_contract(out, 20, [2, 5])
     assert set(out["methods"]) == {"ga", "do_nothing", "retrain", "exact"}
-    for name, method in out["methods"].items():
-        assert is_number(method["cosine_to_exact"]), name
-    assert out["methods"]["exact"]["cosine_to_exact"] == pytest.approx(1.0, abs=1e-12)
     assert out["config"]["steps"] == 2000
+    # the exact SVM on R solved here (SciPy), independently of the engine
+    prepared = prepare(Scenario(model="linear", n_samples=20, dim=300))
+    ctx = prepared.ctx
+    R = [i for i in range(20) if i not in (2, 5)]
+    w_svm = naive.svm_dual(ctx.X[R], ctx.y[R])
+    margins = ctx.y * (ctx.X @ w_svm)
+    assert out["methods"]["exact"]["forget_margins"] == pytest.approx(margins[[2, 5]],
+                                                                      rel=1e-7)
+    for name, res in compare(prepared, (2, 5), 1.0).methods.items():
+        w = naive.explicit(res.model, ctx.W0, ctx.X)[0]
+        assert out["methods"][name]["cosine_to_exact"] == pytest.approx(
+            naive.cosine(w, w_svm), abs=1e-9), name
+    assert out["methods"]["do_nothing"]["cosine_to_exact"] < 0.999     # not trivially 1
 
 
 def test_mixture_json_adds_test_accuracy(mixture_json):

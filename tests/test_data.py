@@ -222,22 +222,24 @@ def test_csv_label_column_choice():
     chosen = load_csv(text, label_column="a")
     np.testing.assert_array_equal(chosen.X, [[5, 0], [6, 1], [7, 0]])
     np.testing.assert_array_equal(chosen.y, [-1.0, 1.0, -1.0])
-    with pytest.raises(InputError, match="'zzz' not found; columns are: a, b, c"):
+    with pytest.raises(InputError, match="'zzz' not found; columns are: 'a', 'b', 'c'"):
         load_csv(text, label_column="zzz")
 
 
 def test_csv_with_inf_is_rejected():
-    with pytest.raises(InputError, match="NaN or inf"):
+    with pytest.raises(InputError, match="File 'uploaded CSV' has 'inf' in row 2, column 'f1'"):
         load_csv(b"f1,y\n1.0,a\ninf,b\n")
 
 
 def test_csv_with_non_numeric_feature_is_rejected():
-    with pytest.raises(InputError, match="Feature column 'colour' is not numeric"):
+    with pytest.raises(InputError, match="Feature column 'colour' of 'uploaded CSV' is not "
+                                         "numeric: row 1 holds 'red'"):
         load_csv(b"f1,colour,y\n1,red,0\n2,blue,1\n")
 
 
 def test_csv_label_column_with_three_values_is_rejected():
-    with pytest.raises(InputError, match=r"label column 'y' has 3 distinct values \(a, b, c\)"):
+    with pytest.raises(InputError, match=r"Label column 'y' of 'uploaded CSV' has 3 distinct "
+                                         r"values \('a', 'b', 'c'\)"):
         load_csv(b"f1,y\n1,a\n2,b\n3,c\n")
 
 

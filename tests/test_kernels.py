@@ -21,15 +21,16 @@ from core.kernels import (
     train_gd_gram,
     train_gd_primal,
 )
-from core.kkt_kernels import (
+from core.kkt_kernels import clarke_system
+from core.models import output_gradient, output_weights
+from core.nnls_kernels import (
     NNLS_CONVERGED,
     NNLS_MAX_SWEEPS,
     NNLS_UNBOUNDED,
-    clarke_system,
     nnls_blocks,
     nnls_gram,
+    solver_options,
 )
-from core.models import output_gradient, output_weights
 from tests import naive
 
 CODES = {"exp": LOSS_EXP, "logistic": LOSS_LOGISTIC}
@@ -317,6 +318,9 @@ def test_training_kernels_match_primal_gd_twin(kernel, n, d, m, is_relu, kind, n
 
 # ------------------------------------------------------------------ NNLS
 
+GRAM_OPTIONS = solver_options(1e-12, 20000, check_unbounded=True)   # as exact_svm uses it
+
+
 def brute_force_nnls(G, h):
     """argmin_{x >= 0} 1/2 x'Gx - h'x by trying every support (tiny p): the KKT point."""
     p = h.shape[0]
@@ -341,7 +345,7 @@ def test_nnls_gram_matches_scipy_nnls(p, k, seed):
     rng = np.random.default_rng([p, k, seed])
     M, b = rng.standard_normal((k, p)), rng.standard_normal(k)
     G, h = np.ascontiguousarray(M.T @ M), M.T @ b
-    x, status, sweeps, violation = nnls_gram(G, h, 1e-12, 20000)
+    x, status, sweeps, violation = nnls_gram(G, h, GRAM_OPTIONS)
     x_ref, _ = nnls(M, b)
     assert status == NNLS_CONVERGED
     assert np.all(x >= 0)
@@ -362,7 +366,7 @@ def test_nnls_gram_rank_deficient_reaches_the_optimal_residual(p, k):
     rng = np.random.default_rng([p, k])
     M, b = rng.standard_normal((k, p)), rng.standard_normal(k)
     G, h = np.ascontiguousarray(M.T @ M), M.T @ b
-    x, status, _, _ = nnls_gram(G, h, 1e-12, 20000)
+    x, status, _, _ = nnls_gram(G, h, GRAM_OPTIONS)
     x_ref, res_ref = nnls(M, b)
     assert status == NNLS_CONVERGED and np.all(x >= 0)
     assert np.linalg.norm(M @ x - b) == pytest.approx(res_ref, rel=1e-7, abs=1e-10)
@@ -371,7 +375,8 @@ def test_nnls_gram_rank_deficient_reaches_the_optimal_residual(p, k):
 def test_nnls_gram_reports_an_unbounded_objective():
     """SVM dual of x = 1 labelled +1 and -1 (not separable): 1/2 (a1 - a2)² - a1 - a2."""
     G = np.array([[1.0, -1.0], [-1.0, 1.0]])
-    x, status, _, _ = nnls_gram(G, np.ones(2), 1e-12, 100000)
+    x, status, _, _ = nnls_gram(G, np.ones(2),
+                                solver_options(1e-12, 100000, check_unbounded=True))
     assert status == NNLS_UNBOUNDED
     assert np.all(x >= 0)
 
@@ -382,7 +387,7 @@ def test_nnls_gram_reports_the_sweep_budget():
     Q = np.linalg.qr(rng.standard_normal((6, 6)))[0]
     G = np.ascontiguousarray(Q @ np.diag(np.logspace(0, -8, 6)) @ Q.T)
     h = G @ np.abs(rng.standard_normal(6)) + 1e-3
-    x, status, sweeps, violation = nnls_gram(G, h, 1e-12, 1)
+    x, status, sweeps, violation = nnls_gram(G, h, solver_options(1e-12, 1, check_unbounded=True))
     assert status == NNLS_MAX_SWEEPS and sweeps == 1
     assert np.all(x >= 0) and violation > 1e-12 * np.abs(h).max()
 
@@ -399,17 +404,20 @@ def clarke_inputs(n, d, m, is_relu, kappa, seed):
     return X, y, W, v, kink, active, lam_ok
 
 
-def assemble(D, C, B_flat, B_off, block_start):
-    """The full G = [[D, C'], [C, blockdiag(B_j)]] from the stored parts."""
-    p_d, p_m = D.shape[0], C.shape[0]
+def assemble(system):
+    """The full G = [[D, C'], [C, blockdiag(B_j)]] from the factored BlockGram:
+    C[a, c] = v_j² Ky[l, c] act[j, c], B_j[a, b] = v_j² Ky[l, l'] for a = (j, l), b = (j, l')."""
+    D, Ky, act, vv = system.D, system.Ky, system.act, system.vv
+    pair_j, pair_lam = system.pair_j, system.pair_lam
+    p_d, p_m = D.shape[0], pair_j.shape[0]
     G = np.zeros((p_d + p_m, p_d + p_m))
     G[:p_d, :p_d] = D
-    G[p_d:, :p_d] = C
-    G[:p_d, p_d:] = C.T
-    for b in range(block_start.shape[0] - 1):
-        s0, s1 = p_d + block_start[b], p_d + block_start[b + 1]
-        size = s1 - s0
-        G[s0:s1, s0:s1] = B_flat[B_off[b]:B_off[b] + size * size].reshape(size, size)
+    for a in range(p_m):
+        j, l = pair_j[a], pair_lam[a]
+        G[p_d + a, :p_d] = G[:p_d, p_d + a] = vv[j] * Ky[l] * act[j]
+        for b in range(p_m):
+            if pair_j[b] == j:
+                G[p_d + a, p_d + b] = vv[j] * Ky[l, pair_lam[b]]
     return G
 
 
@@ -423,8 +431,9 @@ def run_clarke_system(X, y, W, v, is_relu, kink, lam_ok):
 @pytest.mark.parametrize("kappa", [0.0, 0.3])
 def test_clarke_system_is_the_normal_equations_of_the_explicit_columns(n, d, m, is_relu, kappa):
     X, y, W, v, kink, active, lam_ok = clarke_inputs(n, d, m, is_relu, kappa, seed=n + m)
-    D, C, B_flat, B_off, block_start, h, lam_index, pair_j, pair_i = run_clarke_system(
-        X, y, W, v, is_relu, kink, lam_ok)
+    system = run_clarke_system(X, y, W, v, is_relu, kink, lam_ok)
+    h, lam_index, pair_j, pair_i = system.h, system.lam_index, system.pair_j, system.pair_i
+    block_start = system.block_start
     M, lam_points, pairs = naive.stationarity_columns(W, X, y, v, kink, active, lam_ok)
     np.testing.assert_array_equal(lam_index, lam_points)
     np.testing.assert_array_equal(np.column_stack([pair_j, pair_i]).reshape(-1, 2),
@@ -432,7 +441,7 @@ def test_clarke_system_is_the_normal_equations_of_the_explicit_columns(n, d, m, 
     # blocks: one per neuron that has kink pairs, covering exactly that neuron's pairs
     starts = [a for a in range(len(pairs)) if a == 0 or pairs[a][0] != pairs[a - 1][0]]
     np.testing.assert_array_equal(block_start, starts + [len(pairs)])
-    G = assemble(D, C, B_flat, B_off, block_start)
+    G = assemble(system)
     scale = np.abs(M).max() ** 2 * d
     np.testing.assert_allclose(G, M.T @ M, rtol=1e-12, atol=1e-14 * scale)
     np.testing.assert_allclose(h, M.T @ W.ravel(), rtol=1e-12,
@@ -448,7 +457,7 @@ def test_nnls_blocks_on_the_clarke_system_matches_scipy_nnls(n, d, m, is_relu, k
     """The structured solver against scipy.optimize.nnls on the explicit columns."""
     X, y, W, v, kink, active, lam_ok = clarke_inputs(n, d, m, is_relu, kappa, seed=2 * n + m)
     parts = run_clarke_system(X, y, W, v, is_relu, kink, lam_ok)
-    x, status, _, _ = nnls_blocks(*parts[:6], 1e-12, 20000, False)
+    x, status, _, _ = nnls_blocks(parts, solver_options(1e-12, 20000, bounded=False))
     M, _, _ = naive.stationarity_columns(W, X, y, v, kink, active, lam_ok)
     x_ref, res_ref = nnls(M, W.ravel(), maxiter=100 * M.shape[1])
     assert status == NNLS_CONVERGED
@@ -459,7 +468,8 @@ def test_nnls_blocks_on_the_clarke_system_matches_scipy_nnls(n, d, m, is_relu, k
 def test_clarke_system_with_no_unknowns():
     """Every point excluded (lam_ok all False): an empty system, not an error."""
     X, y, W, v, kink, _, _ = clarke_inputs(3, 4, 2, True, 0.3, seed=0)
-    D, C, B_flat, _, block_start, h, lam_index, pair_j, _ = run_clarke_system(
-        X, y, W, v, True, kink, np.zeros(3, bool))
-    assert D.shape == (0, 0) and C.shape[0] == 0 and h.shape == (0,)
+    system = run_clarke_system(X, y, W, v, True, kink, np.zeros(3, bool))
+    D, h, lam_index, pair_j = system.D, system.h, system.lam_index, system.pair_j
+    block_start = system.block_start
+    assert D.shape == (0, 0) and system.act.shape[1] == 0 and h.shape == (0,)
     assert lam_index.size == 0 and pair_j.size == 0 and block_start.tolist() == [0]

@@ -1,19 +1,22 @@
 """core.kkt.certify against scipy.optimize.nnls on the explicit stationarity system
-(docs/theory.md §3.3-3.5), for the linear model and the Clarke certificate of a small ReLU net.
+(docs/theory.md §3.3-3.5), for the linear model and the Clarke certificate of a small ReLU net;
+the bound mu_ji <= lam_i against an NNLS over the generators of the bounded cone and SLSQP.
 """
+import dataclasses
+
 import numpy as np
 import pytest
+from scipy.optimize import LinearConstraint, minimize
 
+from core import kkt_kernels, nnls_kernels
 from core.errors import InputError
 from core.kkt import certify
 from core.models import GramModel, build_context
+from core.report import certificate_caveat, certificate_dict
 from core.train import train
+from core.unlearn import exact_svm
 from tests import naive
-
-
-def explicit(model, W0, X):
-    """W = s0 W0 + A X, written out in the test."""
-    return model.s0 * W0 + model.A @ X
+from tests.naive import explicit
 
 
 def linear_setup(n, d, seed, steps=300):
@@ -164,10 +167,11 @@ def test_certify_rejects_a_model_that_does_not_separate(flip):
 @pytest.mark.parametrize("kink_tol", [0.0, 0.03, 0.3])
 @pytest.mark.parametrize("seed", [0, 1])
 def test_clarke_certificate_matches_scipy_nnls_on_explicit_columns(kink_tol, seed):
+    """The unbounded option (mu_ji >= 0 only) is plain NNLS on the explicit columns."""
     n, d, m = 8, 40, 6
     ctx, X, y, W0, v, model = relu_setup(n, d, m, seed)
     W = explicit(model, W0, X)
-    cert = certify(ctx, model, kink_tol=kink_tol)
+    cert = certify(ctx, model, kink_tol=kink_tol, mu_bound=False)
     twin = naive.certificate(W, X, y, v, True, kink_tol=kink_tol)
     assert cert.converged
     np.testing.assert_array_equal(cert.kink, twin["kink"])
@@ -202,10 +206,146 @@ def test_clarke_certificate_on_a_subset_and_edge_shape():
 
 def test_kink_pairs_use_any_slope_in_zero_one():
     """With kappa = 0 a pair exactly at the kink has slope 0 and hurts eps; the Clarke band
-    lets it take the slope that fits (docs/theory.md §3.5): eps can only go down as kappa grows."""
+    lets it take the slope that fits (docs/theory.md §3.5): eps can only go down as kappa
+    grows, bounded (slopes in [0, 1]) or not (any slope >= 0, never above the bounded eps)."""
     ctx, X, y, W0, v, model = relu_setup(8, 40, 6, seed=0)
-    eps = [certify(ctx, model, kink_tol=k).eps for k in (0.0, 0.03, 0.1, 0.3)]
-    twins = [naive.certificate(explicit(model, W0, X), X, y, v, True, kink_tol=k)["eps"]
-             for k in (0.0, 0.03, 0.1, 0.3)]
-    np.testing.assert_allclose(eps, twins, rtol=1e-7)
-    assert all(a >= b - 1e-12 for a, b in zip(eps, eps[1:]))
+    kappas = (0.0, 0.03, 0.1, 0.3)
+    bounded = [certify(ctx, model, kink_tol=k).eps for k in kappas]
+    free = [certify(ctx, model, kink_tol=k, mu_bound=False).eps for k in kappas]
+    twins, refs = [], []
+    for k in kappas:
+        twin = naive.certificate(explicit(model, W0, X), X, y, v, True, kink_tol=k)
+        twins.append(twin["eps"])
+        refs.append(bounded_reference(twin["W"], X, y, v, twin["kink"], twin["active"],
+                                      np.ones(8, bool))[2])
+    np.testing.assert_allclose(free, twins, rtol=1e-7)
+    np.testing.assert_allclose(bounded, refs, rtol=1e-7)
+    for eps in (bounded, free):
+        assert all(a >= b - 1e-12 for a, b in zip(eps, eps[1:]))
+    assert all(b >= f * (1 - 1e-9) for b, f in zip(bounded, free))
+
+
+# ------------------------------------------------------------------ the bound mu_ji <= lam_i
+
+def bounded_reference(W, X, y, v, kink, active, lam_ok):
+    """min ||W - M x|| over lam >= 0, 0 <= mu_ji <= lam_i by scipy.optimize.nnls over the
+    generators of the bounded cone (tests/naive.py ``bounded_nnls``): (lam, mu, eps)."""
+    M, lam_points, pairs = naive.stationarity_columns(W, X, y, v, kink, active, lam_ok)
+    x, eps = naive.bounded_nnls(M, W.ravel(), lam_points, pairs)
+    lam, mu = np.zeros(X.shape[0]), np.zeros(W.shape[0:1] + (X.shape[0],))
+    lam[lam_points] = x[:len(lam_points)]
+    for (j, i), value in zip(pairs, x[len(lam_points):]):
+        mu[j, i] = value
+    return lam, mu, eps
+
+
+def violations(lam, mu):
+    """Kink pairs with mu_ji > lam_i (beyond rounding)."""
+    return int(np.sum(mu > lam[None, :] * (1 + 1e-6) + 1e-12 * lam.max()))
+
+
+def relu_case(n, d, m, seed, kink_tol, steps=60):
+    """Trained small net, its rescaled weights and the unbounded and bounded references."""
+    ctx, X, y, W0, v, model = relu_setup(n, d, m, seed, steps=steps)
+    free = naive.certificate(explicit(model, W0, X), X, y, v, True, kink_tol=kink_tol)
+    ref = bounded_reference(free["W"], X, y, v, free["kink"], free["active"], np.ones(n, bool))
+    return ctx, model, X, y, v, free, ref
+
+
+# (n, d, m, seed, kappa): n < d, so lam is unique; in the first two no bound is active, in
+# the others the unbounded optimum puts mu_ji above lam_i on 1, 1, 2, 8 and 47 kink pairs
+NO_BOUND_ACTIVE = [(8, 40, 6, 1, 0.3), (8, 40, 6, 0, 0.1)]
+BOUND_ACTIVE = [(8, 40, 6, 0, 0.3), (10, 30, 4, 6, 0.3), (12, 40, 5, 1, 0.3),
+                (8, 16, 4, 3, 0.5), (12, 40, 5, 2, 0.6)]
+
+
+@pytest.mark.parametrize("case", NO_BOUND_ACTIVE + BOUND_ACTIVE)
+def test_bounded_certificate_matches_the_generator_nnls(case):
+    n, d, m, seed, kappa = case
+    ctx, model, X, y, v, free, (lam, mu, eps) = relu_case(n, d, m, seed, kappa)
+    cert = certify(ctx, model, kink_tol=kappa)
+    assert cert.status == nnls_kernels.NNLS_CONVERGED and cert.mu_bound   # the exact face
+    assert (violations(free["lam"], free["mu"]) > 0) == (case in BOUND_ACTIVE)
+    norm_W = np.linalg.norm(free["W"])
+    assert cert.eps == pytest.approx(eps, rel=1e-7, abs=1e-9 * norm_W)
+    np.testing.assert_allclose(cert.lam, lam, rtol=1e-6, atol=1e-8 * lam.max())
+    np.testing.assert_allclose(cert.mu, mu, rtol=1e-6, atol=1e-8 * lam.max())
+    assert cert.n_mu_violations == 0 and np.all(cert.mu <= cert.lam[None, :])
+    assert cert.eps >= free["eps"] * (1 - 1e-9)     # a smaller feasible set
+
+
+@pytest.mark.parametrize("case", NO_BOUND_ACTIVE + BOUND_ACTIVE)
+def test_unbounded_option_is_the_plain_nnls(case):
+    """mu_bound=False: the unbounded optimum of scipy.optimize.nnls, violations counted."""
+    n, d, m, seed, kappa = case
+    ctx, model, X, y, v, free, _ = relu_case(n, d, m, seed, kappa)
+    cert = certify(ctx, model, kink_tol=kappa, mu_bound=False)
+    assert cert.converged and not cert.mu_bound
+    assert_same_certificate(cert, free, np.arange(n), n)
+    np.testing.assert_allclose(cert.mu, free["mu"], rtol=1e-7, atol=1e-9 * free["lam"].max())
+    assert cert.n_mu_violations == violations(free["lam"], free["mu"])
+
+
+def test_bounded_certificate_against_slsqp():
+    """An independent solver of the same QP: SLSQP with the linear constraints lam_i - mu_ji
+    >= 0 and bounds x >= 0, on the explicit columns (to SLSQP's accuracy)."""
+    n, d, m, seed, kappa = BOUND_ACTIVE[1]
+    ctx, model, X, y, v, free, _ = relu_case(n, d, m, seed, kappa)
+    M, lam_points, pairs = naive.stationarity_columns(free["W"], X, y, v, free["kink"],
+                                                      free["active"], np.ones(n, bool))
+    b, p_d = free["W"].ravel(), len(lam_points)
+    A = np.zeros((len(pairs), M.shape[1]))
+    for a, (_, i) in enumerate(pairs):
+        A[a, list(lam_points).index(i)], A[a, p_d + a] = 1.0, -1.0
+    res = minimize(lambda x: 0.5 * np.sum((M @ x - b) ** 2), np.zeros(M.shape[1]),
+                   jac=lambda x: M.T @ (M @ x - b), method="SLSQP",
+                   bounds=[(0, None)] * M.shape[1],
+                   constraints=[LinearConstraint(A, 0.0, np.inf)],
+                   options=dict(ftol=1e-15, maxiter=2000))
+    assert res.success
+    cert = certify(ctx, model, kink_tol=kappa)
+    assert cert.eps <= np.linalg.norm(M @ res.x - b) * (1 + 1e-9)
+    assert cert.eps == pytest.approx(np.linalg.norm(M @ res.x - b), rel=1e-5)
+    np.testing.assert_allclose(cert.lam[lam_points], res.x[:p_d], rtol=1e-4,
+                               atol=1e-6 * res.x.max())
+
+
+def test_bounded_certificate_when_n_exceeds_d():
+    """n >= d (lam not unique): the bounded eps is the generator-NNLS optimum, the bound
+    holds, and it is never below the unbounded eps."""
+    ctx, model, X, y, v, free, (_, _, eps) = relu_case(10, 4, 6, 4, 0.3, steps=300)
+    cert = certify(ctx, model, kink_tol=0.3)
+    norm_W = np.linalg.norm(free["W"])
+    assert cert.eps == pytest.approx(eps, rel=1e-6, abs=1e-7 * norm_W)
+    assert cert.n_mu_violations == 0 and cert.eps >= free["eps"] * (1 - 1e-9)
+
+
+def test_each_kernel_compiles_one_signature():
+    """Certificates (ReLU and linear, bounded and not) and the exact SVM reuse one
+    specialization of every solver kernel (a second costs a second compilation)."""
+    ctx, model, *_ = relu_case(8, 40, 6, 0, 0.3)[:2]
+    certify(ctx, model)
+    certify(ctx, model, mu_bound=False)
+    lin_ctx, *_, lin_model = linear_setup(12, 30, seed=0)
+    certify(lin_ctx, lin_model)
+    exact_svm(lin_ctx)
+    for module in (kkt_kernels, nnls_kernels):
+        for name, fn in vars(module).items():
+            if hasattr(fn, "signatures") and fn.__module__ == module.__name__:
+                assert len(fn.signatures) <= 1, (name, fn.signatures)
+    assert len(kkt_kernels.clarke_system.signatures) == 1
+    assert len(nnls_kernels.nnls_blocks.signatures) == 1
+
+
+def test_report_says_when_eps_is_not_the_certificates():
+    """The text next to eps (core.report.certificate_caveat): violations of the bound with
+    the unbounded option, and a solver stopped by its budget; nothing for the default."""
+    ctx, model, *_ = relu_case(*BOUND_ACTIVE[3])[:2]
+    kappa = BOUND_ACTIVE[3][4]
+    bounded = certify(ctx, model, kink_tol=kappa)
+    free = certify(ctx, model, kink_tol=kappa, mu_bound=False)
+    assert certificate_caveat(certificate_dict(bounded)) == ""
+    assert (f"mu > lambda on {free.n_mu_violations} kink pairs"
+            in certificate_caveat(certificate_dict(free)))
+    stopped = dataclasses.replace(bounded, status=nnls_kernels.NNLS_MAX_SWEEPS)
+    assert certificate_caveat(certificate_dict(stopped)).startswith("not converged")

@@ -1,4 +1,4 @@
-"""The quick reproduction (python -m core.cli reproduce --quick) and the figure builders.
+"""The quick reproduction (python -m core.cli reproduce --quick) and its figures.
 
 The claims are checked on the reproduction's own output files, not on a fresh run.
 """
@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from core.cli import main
-from core.sweeps.reproduce import FIGURES, QUICK
+from core.sweeps.reproduce import QUICK, sweep_specs
 from core.sweeps.store import read_results
+from ui.reproduce_figures import FIGURES
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -30,18 +31,43 @@ def test_writes_every_figure_csv_and_summary(quick):
         ET.fromstring((quick / f"{stem}.svg").read_text())          # well-formed SVG
         table = pd.read_csv(quick / f"{stem}.csv")
         assert len(table) > 0 and not table.columns.empty, stem
-    for name in ("scaling_relu", "scaling_linear", "step_size_relu", "step_size_linear",
-                 "generalization"):
-        assert (quick / "data" / f"{name}.csv").exists()
+    for name in list(sweep_specs(QUICK)) + ["generalization"]:
+        assert (quick / "data" / f"{name}.csv").exists(), name
+
+
+def test_png_is_the_svg_drawn_once(quick):
+    """Same picture: the PNG (2x) has twice the SVG's width and height."""
+    import struct
+
+    png = (quick / "regime.png").read_bytes()
+    width, height = struct.unpack(">II", png[16:24])
+    root = ET.fromstring((quick / "regime.svg").read_text())
+    assert (width, height) == (2 * int(float(root.get("width"))),
+                               2 * int(float(root.get("height"))))
 
 
 def test_ga_beats_do_nothing_from_d_1000_on_two_layer(quick):
     rows = read_results(quick / "data" / "scaling_relu.csv")
     big = rows[rows["value"] >= 1000]
-    assert set(big["value"]) == {d for d in QUICK.dims if d >= 1000}
     eps = big.pivot_table(index=["value", "seed"], columns="method", values="eps_rel")
     assert len(eps) == len([d for d in QUICK.dims if d >= 1000]) * QUICK.seeds
     assert (eps["ga"] < eps["do_nothing"]).all()
+
+
+def test_train_until_picks_the_first_step_count_below_the_target(quick):
+    rows = read_results(quick / "data" / "scaling_relu.csv")
+    runs = rows[rows["method"] == "ga"]
+    assert set(runs["steps"]) <= set(QUICK.relu_steps)
+    below = runs["trained_eps_rel"] < QUICK.eps_target
+    capped = runs["steps"] == max(QUICK.relu_steps)
+    assert (below | capped).all()          # stopped at the target, or at the cap
+
+
+def test_both_forget_choices(quick):
+    point0 = read_results(quick / "data" / "scaling_relu_point0.csv")
+    assert set(point0["forget"]) == {"0"}
+    largest = read_results(quick / "data" / "scaling_relu.csv")
+    assert set(largest["forget"]) != {"0"}
 
 
 def test_step_size_minimum_near_one(quick):
@@ -60,15 +86,47 @@ def test_generalization_curve_within_two_points_of_retrain(quick):
     assert curve["k"].max() == QUICK.removals
 
 
-def test_summary_states_claims_numbers_and_verdicts(quick):
+def test_cost_figure_draws_every_method_with_a_cost(quick):
+    from ui.figures import label
+    from ui.reproduce_figures import cost_figure
+
+    rows = read_results(quick / "data" / "methods_cost.csv")
+    spec = _spec(cost_figure(rows))
+    dots = pd.DataFrame(spec["datasets"][spec["layer"][0]["data"]["name"]])
+    costly = rows[rows["grad_evals"] > 0]
+    assert {"ga", "retrain"} <= set(costly["method"])
+    assert sorted(dots["label"]) == sorted(costly["method"].map(label))
+    assert spec["layer"][0]["encoding"]["x"]["scale"]["type"] == "log"
+    assert "do nothing: no gradient evaluations" in " ".join(spec["title"]["subtitle"])
+    table = pd.read_csv(quick / "methods_cost.csv")
+    assert set(table["method"]) == set(rows["method"])
+
+
+def test_summary_keeps_paper_and_measurements_apart(quick):
     text = (quick / "summary.md").read_text()
-    assert text.startswith("# Reproduction of the paper's claims")
-    table = [line for line in text.splitlines() if line.startswith("| ") and "claim" not in line]
-    assert len(table) >= 12
-    assert all(any(v in line for v in ("held", "did not hold", "info")) for line in table)
-    assert "beats doing nothing" in text and "minimum of ε_rel over c" in text
+    paper, measured = text.split("## What the paper states")[1].split("## What we measure")
+    assert "Indicative only" in text                      # 3 seeds
+    assert paper.count("> “") == 3                        # the abstract's three statements
+    rows = [row for row in paper.splitlines() if row.startswith("| ") and "tested" not in row]
+    assert len(rows) == len({c.key for c in _claims(quick)})
+    for line in rows:
+        assert any(v in line for v in ("held", "did not hold", "than 1/√d")), line
+    beats = [row for row in rows if "beats doing nothing" in row]
+    assert len(beats) == 2 and all("d=1000: " in row and "[" in row for row in beats)
+    assert "paper: ≈" not in text and "(paper" not in text  # no number attributed to it
+    assert "not the paper's numbers" in measured
+    assert "Per-seed sensitivity" in measured and "| seed 0 |" in measured
     for stem in FIGURES:
         assert f"({stem}.png)" in text
+
+
+def _claims(out):
+    """The claims tested on the reproduction's own CSVs."""
+    from core.sweeps.claims import paper_claims
+
+    frames = {name: read_results(out / "data" / f"{name}.csv") for name in sweep_specs(QUICK)}
+    frames["generalization"] = pd.read_csv(out / "data" / "generalization.csv")
+    return paper_claims(frames, QUICK)
 
 
 def test_rerun_resumes_every_sweep(quick, capsys):
@@ -92,16 +150,20 @@ def test_metric_panel_notes_methods_that_are_zero_on_a_log_axis(quick):
     spec = _spec(panel)
     assert "do nothing and retrain: τ = 0" in spec["title"]["subtitle"]
     assert spec["layer"][0]["encoding"]["y"]["scale"]["type"] == "log"
-    methods = {m for layer in spec["layer"] for m in
-               pd.DataFrame(spec["datasets"][layer["data"]["name"]])["method"]}
-    assert methods == {"ga"}
+    drawn = [pd.DataFrame(spec["datasets"][layer["data"]["name"]]) for layer in spec["layer"]]
+    assert {m for d in drawn if "label" in d for m in d["label"]} == {"GA (one step)"}
     figure = _spec(figures.scaling_figure(rows))
     assert any("τ = 0" in line for line in figure["title"]["subtitle"])
 
 
-def test_figures_are_pure_functions_of_the_table(quick):
+def test_every_seed_is_a_dot(quick):
     from ui import figures
 
     rows = read_results(quick / "data" / "scaling_relu.csv")
-    a, b = figures.scaling_figure(rows), figures.scaling_figure(rows.copy())
-    assert a.to_json() == b.to_json()
+    spec = _spec(figures.metric_panel(rows, "eps_rel"))
+    dots = [layer for layer in spec["layer"] if layer["mark"]["type"] == "circle"]
+    assert len(dots) == 1
+    data = pd.DataFrame(spec["datasets"][dots[0]["data"]["name"]])
+    expected = rows[rows["method"].isin(["ga", "do_nothing", "retrain"])]
+    assert len(data) == len(expected)
+    assert sorted(data["eps_rel"]) == sorted(expected["eps_rel"])

@@ -2,6 +2,7 @@
 determinism, and the failure regime (docs/theory.md §3.8, 4, 5).
 """
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -87,13 +88,19 @@ def test_round_trip_through_a_dict():
     assert hash(Scenario.from_dict(sc.to_dict())) == hash(sc)
 
 
+def test_round_trip_of_the_data_fields_through_json():
+    sc = Scenario(data="digits", classes=(4, 9), lift=300, preprocess="unit_rows")
+    back = Scenario.from_dict(json.loads(json.dumps(sc.to_dict())))
+    assert back == sc and hash(back) == hash(sc) and back.classes == (4, 9)
+
+
 def test_unknown_scenario_field():
     with pytest.raises(InputError, match="Unknown scenario fields: colour"):
         Scenario.from_dict({"colour": "red"})
 
 
 def test_replace_validates():
-    with pytest.raises(InputError, match="kink_tol must be below 1"):
+    with pytest.raises(InputError, match="kink_tol must be a finite number >= 0 and below 1"):
         Scenario().replace(kink_tol=1.0)
 
 
@@ -145,13 +152,16 @@ def _inf_matrix():
 
 
 BAD_NPZ = {"one_class": (dict(X=np.eye(3), y=np.ones(3)),
-                         "has 1 distinct values .* it needs exactly 2"),
+                         r"Array 'y' of 'one_class.npz' has 1 distinct value \('1'\); it "
+                         "needs exactly 2"),
            "inf": (dict(X=_inf_matrix(), y=np.array([1.0, -1.0, 1.0, -1.0])),
-                   "X contains NaN or inf")}
-BAD_CSV = {"nan": ("a,b,y\n1.0,nan,1\n2.0,3.0,-1\n0.5,1.0,1\n", "X contains NaN or inf"),
-           "text": ("a,b,y\n1.0,red,1\n2.0,blue,-1\n", "Feature column 'b' is not numeric"),
+                   "Array 'X' of 'inf.npz' has 'inf' in row 3, column 1")}
+BAD_CSV = {"nan": ("a,b,y\n1.0,nan,1\n2.0,3.0,-1\n0.5,1.0,1\n",
+                   "File 'nan.csv' has 'nan' in row 1, column 'b'"),
+           "text": ("a,b,y\n1.0,red,1\n2.0,blue,-1\n",
+                    "Feature column 'b' of 'text.csv' is not numeric: row 1 holds 'red'"),
            "three": ("a,b,label\n1.0,0.0,cat\n0.0,1.0,dog\n1.0,1.0,cow\n",
-                     "label column 'label' has 3 distinct values")}
+                     "Label column 'label' of 'three.csv' has 3 distinct values")}
 
 
 @pytest.mark.parametrize("case", sorted(BAD_NPZ))
@@ -192,8 +202,10 @@ def test_a_file_scenario_runs_end_to_end(tmp_path):
     lines = [",".join([f"f{k}" for k in range(30)] + ["y"])]
     lines += [",".join([repr(float(x)) for x in row] + [lab]) for row, lab in zip(X, labels)]
     path.write_text("\n".join(lines) + "\n")
-    prepared = prepare(Scenario(model="linear", data_file=str(path), steps=200))
+    prepared = prepare(Scenario(model="linear", data_file=str(path), steps=200,
+                                preprocess="as_is"))
     np.testing.assert_array_equal(prepared.dataset.X, X)
+    assert prepared.dataset.label_names == ("a", "b")
     np.testing.assert_array_equal(prepared.dataset.y, np.where(labels == "b", 1.0, -1.0))
     assert compare(prepared, (0,)).methods["ga"].certificate.converged
 

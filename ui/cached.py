@@ -6,25 +6,101 @@ read-only); ``st.cache_data`` holds DataFrames. Progress callbacks are passed as
 only redoes the GA step and its certificate.
 """
 import hashlib
+import importlib
 import io
 import json
+import threading
 from pathlib import Path
 
+import altair as alt
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
+from streamlit import dataframe_util
 
 from core import compare as engine
+from core import warmup
 from core.errors import InputError
 from core.io import load_file
 from core.scenario import Scenario
 from core.unlearn import check_forget
-from ui import frames
+from core.validate import work_estimate
+from ui import data_view as views
+from ui import uploads
 
 APP_DIR = Path(__file__).resolve().parent.parent
 UPLOAD_DIR = APP_DIR / ".uploads"
 HASH = {Scenario: lambda sc: json.dumps(sc.to_dict(), sort_keys=True)}
-WARM_UP = (Scenario(n_samples=10, dim=100, width=10, steps=30),
-           Scenario(model="linear", n_samples=10, dim=100, steps=30))
+
+
+def key_of(scenario, *rest):
+    """A string naming the work on ``scenario`` (and forget list, c, ...): job keys."""
+    return json.dumps([scenario.to_dict(), *[list(r) if isinstance(r, tuple) else r
+                                             for r in rest]], sort_keys=True)
+
+
+def estimate(scenario, certificates=1, train=True):
+    """Seconds of training the scenario (or retraining it on a forget set; unless ``train``
+    is False) plus ``certificates`` certificates on this machine
+    (``core.validate.work_estimate``): 1 for ``prepared``, 3 for ``comparison``."""
+    sc = scenario
+    n, d = (sc.n_samples, sc.dim) if not sc.data_file else _file_shape(sc)
+    return work_estimate(n, sc.lift or d, sc.width, sc.n_steps if train else 0, sc.is_relu,
+                         certificates=certificates)
+
+
+@st.cache_data(max_entries=16, hash_funcs=HASH, show_spinner=False)
+def _file_shape(scenario):
+    """(n, d) of an uploaded file (0, 0 when it cannot be read: training will say why)."""
+    try:
+        return _dataset(scenario).X.shape
+    except InputError:
+        return 0, 0
+
+
+def to_spec(chart):
+    """The Vega-Lite dict Streamlit would draw for an Altair chart, without validation
+    (theme "none" as in st.altair_chart; data inline, no row limit)."""
+    with _ALTAIR_LOCK, alt.theme.enable("none"), \
+            alt.data_transformers.enable("default", max_rows=None):
+        return chart.to_dict(validate=False)
+
+
+_ALTAIR_LOCK = threading.Lock()     # the theme and data transformer are process-global
+
+
+def spec(builder, *args, **kwargs):
+    """``to_spec(builder(*args, **kwargs))``, cached on the arguments (DataFrames included):
+    a rerun with the same inputs draws the finished spec (ui.charts / ui.figures builders).
+    Its datasets are Arrow IPC bytes, converted once (``inline`` turns them back).
+    """
+    return _spec(builder.__module__, builder.__qualname__, args, kwargs)
+
+
+@st.cache_data(max_entries=512, hash_funcs=HASH, show_spinner=False)
+def _spec(module, name, args, kwargs):
+    spec = to_spec(getattr(importlib.import_module(module), name)(*args, **kwargs))
+    if isinstance(spec.get("datasets"), dict):      # as Arrow IPC, which Streamlit sends
+        spec["datasets"] = {k: dataframe_util.convert_anything_to_arrow_bytes(v)
+                            for k, v in spec["datasets"].items()}
+    return spec
+
+
+def inline(spec):
+    """The spec with Arrow datasets back as lists of records (for vl-convert exports)."""
+    datasets = spec.get("datasets")
+    if not isinstance(datasets, dict) or not any(isinstance(v, bytes) for v in datasets.values()):
+        return spec
+    return {**spec, "datasets": {k: pa.ipc.open_stream(v).read_all().to_pylist()
+                                 if isinstance(v, bytes) else v for k, v in datasets.items()}}
+
+
+def training_progress(progress):
+    """core.train's ``progress(done, total)`` as a job's ``progress(fraction, text)``."""
+    def steps(done, total):
+        progress(done / total, f"Training: step {done} of {total}" if done < total
+                 else "Certifying: recovering λ by non-negative least squares...")
+    return steps
 
 
 def _dataset(scenario):
@@ -53,26 +129,68 @@ def checked(scenario, forget):
 
 
 @st.cache_resource(max_entries=64, hash_funcs=HASH, show_spinner=False)
-def retrained(scenario, forget):
+def retrained(scenario, forget, _progress=None):
     """(model retrained on R, seconds), independent of c."""
-    return engine.retrain_model(prepared(scenario), checked(scenario, forget))
+    return engine.retrain_model(prepared(scenario), checked(scenario, forget),
+                                progress=_progress)
+
+
+def comparison(scenario, forget, scale=1.0, sequential=False, _progress=None):
+    """Every method on the forget set (``core.compare.Comparison``).
+
+    ``_progress(fraction, text)`` follows the stages: retraining (first half), then each
+    method's certificate; it may raise core.errors.Cancelled between chunks. (Streamlit
+    keys a cache on the arguments as passed, defaults not filled in: every call goes
+    through here with all of them, so that equal requests share one entry.)
+    """
+    return _comparison(scenario, tuple(forget), float(scale), bool(sequential), _progress)
 
 
 @st.cache_resource(max_entries=128, hash_funcs=HASH, show_spinner=False)
-def comparison(scenario, forget, scale=1.0, sequential=False):
-    """Every method on the forget set (``core.compare.Comparison``)."""
+def _comparison(scenario, forget, scale, sequential, _progress=None):
     forget = checked(scenario, forget)
-    return engine.compare(prepared(scenario), forget, scale=scale, sequential=sequential,
-                          retrained=retrained(scenario, forget))
+    report = _progress or (lambda fraction, text=None: None)
+    retrain = retrained(scenario, forget, _progress=lambda done, total: report(
+        0.5 * done / total, f"Retraining without {_points(forget)}: step {done} of {total}"))
+    report(0.5, "Certifying each method")
+    result = engine.compare(prepared(scenario), forget, scale=scale, sequential=sequential,
+                            retrained=retrain, progress=lambda done, total: report(
+                                0.5 + 0.5 * done / total,
+                                f"Certified {done} of {total} methods"))
+    _comparisons_done().add(key_of(scenario, forget, scale, sequential))
+    return result
+
+
+def _points(forget):
+    return f"point {forget[0]}" if len(forget) == 1 else f"{len(forget)} points"
+
+
+def history_row(scenario, forget, scale=1.0, sequential=False):
+    """eps_rel of GA and of doing nothing, and GA's cosine to retrain, for one forget set.
+
+    Reuses the comparison's certificates when the page has computed it (``comparison`` is
+    cached; ``_comparisons_done`` says whether it is), else certifies GA and doing nothing.
+    """
+    forget, scale, sequential = tuple(forget), float(scale), bool(sequential)
+    key = key_of(scenario, forget, scale, sequential)
+    return _history_row(scenario, forget, scale, sequential, _done=key in _comparisons_done())
+
+
+@st.cache_resource(show_spinner=False)
+def _comparisons_done():
+    """Keys of the comparisons computed in this process (a set shared by sessions)."""
+    return set()
 
 
 @st.cache_data(max_entries=256, hash_funcs=HASH, show_spinner=False)
-def history_row(scenario, forget, scale=1.0, sequential=False):
-    """eps_rel of GA and of doing nothing, and GA's cosine to retrain, for one forget set."""
+def _history_row(scenario, forget, scale, sequential, _done=False):
     forget = checked(scenario, forget)
-    res = engine.compare(prepared(scenario), forget, scale=scale, sequential=sequential,
-                         retrained=retrained(scenario, forget),
-                         methods=("ga", "do_nothing")).methods
+    if _done:
+        res = comparison(scenario, forget, scale, sequential).methods
+    else:
+        res = engine.compare(prepared(scenario), forget, scale=scale, sequential=sequential,
+                             retrained=retrained(scenario, forget),
+                             methods=("ga", "do_nothing")).methods
     return dict(ga_eps_rel=res["ga"].certificate.eps_rel,
                 do_nothing_eps_rel=res["do_nothing"].certificate.eps_rel,
                 ga_cosine_to_retrain=res["ga"].cosine_to_retrain,
@@ -105,32 +223,37 @@ def step_curve(scenario, forget, scales, _progress=None):
     """core.compare.scale_curve over ``scales``, reporting the fraction done."""
     forget = checked(scenario, forget)
     report = None if _progress is None else (lambda done, total: _progress(done / total))
+    retrain = retrained(scenario, forget, _progress=report and (lambda done, total: report(0, 1)))
     return engine.scale_curve(prepared(scenario), forget, [float(c) for c in scales],
-                              retrained(scenario, forget), progress=report)
+                              retrain, progress=report)
 
 
 @st.cache_data(max_entries=16, hash_funcs=HASH, show_spinner=False)
-def training_curves(scenario):
-    """core.compare.training_curves of the scenario's trained model."""
-    return engine.training_curves(prepared(scenario))
+def training_curves(scenario, _progress=None):
+    """core.compare.training_curves of the scenario's trained model (``_progress(fraction,
+    text)`` after each certified snapshot)."""
+    report = None if _progress is None else (lambda done, total: _progress(
+        done / total, f"Certifying training snapshot {done} of {total}"))
+    return engine.training_curves(prepared(scenario), progress=report)
 
 
-@st.cache_data(max_entries=16, hash_funcs=HASH, show_spinner=False)
-def projection(scenario):
-    """2-D view of the training data and, for 2-D data, the decision regions."""
+@st.cache_data(max_entries=64, hash_funcs=HASH, show_spinner=False)
+def data_view(scenario, forget=(), scale=1.0, sequential=False, presentation=False,
+              methods=True, title=None):
+    """The data view (``ui.data_view``): (Vega-Lite spec without a selection, contour-line
+    table, caption). With ``methods``, the boundaries of every method on ``forget`` (the
+    comparison must be computed); else the trained model's, with ``forget`` marked."""
     prep = prepared(scenario)
-    return (frames.projection_frame(prep.dataset, prep.original.support, scenario.seed),
-            frames.region_frame(prep))
+    comp = comparison(scenario, forget, scale, sequential) if methods and forget else None
+    view = views.data_view(prep, comp, forget)
+    return (to_spec(views.chart(view, presentation, title=title)), view.lines, view.caption)
 
 
 @st.cache_resource(show_spinner=False)
 def warm_up():
-    """Load every Numba kernel once per server process (from the cache when it is warm)."""
-    for sc in WARM_UP:
-        prep = engine.prepare(sc)
-        forget = engine.default_forget(prep)
-        engine.scale_curve(prep, forget, [1.0])
-        engine.training_curves(prep, max_certificates=2)
+    """Load every Numba kernel once per server process (``core.warmup``; from the cache
+    that ``make run`` filled at installation)."""
+    warmup.warm_up()
     return True
 
 
@@ -144,6 +267,65 @@ def store_upload(name, data):
     dataset = load_file(io.BytesIO(data), name=name)
     UPLOAD_DIR.mkdir(exist_ok=True)
     target = UPLOAD_DIR / f"{hashlib.sha256(data).hexdigest()}{suffix}"
-    if not target.exists():
+    if target.exists():
+        target.touch()                  # uploaded again: young again (ui/uploads.py)
+    else:
         target.write_bytes(data)
-    return str(target.relative_to(APP_DIR)), dataset
+    relative = str(target.relative_to(APP_DIR))
+    uploads.clean(UPLOAD_DIR, APP_DIR, keep=(relative,))
+    return relative, dataset
+
+
+# ---- methods: the Methods page and the Unlearn page's extra method cards (issue 8) ----
+
+def params_key(params):
+    """A method-params dict as a hashable cache key (sorted JSON)."""
+    return json.dumps(params or {}, sort_keys=True)
+
+
+@st.cache_resource(max_entries=64, hash_funcs=HASH, show_spinner=False)
+def methods_comparison(scenario, forget, methods, params_json="{}", _progress=None):
+    """core.compare.compare of ``methods`` (a tuple) with hyperparameters ``params_json``
+    (``params_key``), reusing the cached retraining; c = 1, one step for the whole set."""
+    forget = checked(scenario, forget)
+    report = _progress or (lambda fraction, text=None: None)
+    retrain = retrained(scenario, forget, _progress=lambda done, total: report(
+        0.5 * done / total, f"Retraining without {_points(forget)}: step {done} of {total}"))
+    report(0.5, "Running and certifying each method")
+    params = {k: v for k, v in json.loads(params_json).items() if k in methods}
+    return engine.compare(prepared(scenario), forget, retrained=retrain, methods=methods,
+                          method_params=params)
+
+
+@st.cache_resource(max_entries=32, hash_funcs=HASH, show_spinner=False)
+def mia_audit(scenario, forget, methods, params_json="{}", shadows=16, _progress=None):
+    """core.mia.audit of ``methods_comparison``: K shadow pairs per forgotten point (cached
+    per scenario and point in core.mia too), with ``_progress(fraction, text)``."""
+    from core.mia import audit
+
+    comp = methods_comparison(scenario, forget, methods, params_json)
+    report = _progress or (lambda fraction, text=None: None)
+    return audit(comp, n_shadows=shadows, progress=lambda done, total: report(
+        done / total, f"Training shadow pair {done} of {total} (IN and OUT)"))
+
+
+def card_methods(scenario, forget, scale, sequential, extra=()):
+    """The Unlearn page's cards: methods_frame of the current comparison, plus the
+    ``extra`` baselines (default hyperparameters), in core.compare.METHODS order; those
+    that fail (InputError, e.g. a diverging ascent) are left out and named in
+    ``frame.attrs["failed"]``."""
+    from core.report import methods_frame
+
+    frame, failed = methods_frame(comparison(scenario, forget, scale, sequential)), {}
+    for name in extra:      # one at a time: a diverging baseline leaves the others shown
+        try:
+            more = methods_frame(methods_comparison(scenario, tuple(forget), (name,)))
+        except InputError as err:
+            failed[name] = str(err)
+            continue
+        frame = pd.concat([frame, more], ignore_index=True)
+    rank = {m: i for i, m in enumerate(engine.METHODS)}
+    frame = frame.sort_values("method", key=lambda col: col.map(rank), kind="stable")
+    frame = frame.set_index("method")
+    frame.attrs["failed"] = failed      # name -> message, shown under the cards
+    return frame

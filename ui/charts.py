@@ -13,6 +13,8 @@ from ui.frames import ACTIVATION_STATES, CLASS_NAMES, STATUS
 from ui.style import METRIC_TITLES, finish, style
 
 PICK = "pick"                       # name of the point selection on the margin-lambda plane
+ZOOM = "zoom"                       # its zoom-and-pan interval, bound to the scales
+FORGOTTEN_COLOR = "#444"
 CLASS_DOMAIN = [CLASS_NAMES[-1], CLASS_NAMES[1]]
 CLASS_COLORS = ["#1f6fd1", "#e8710a"]
 STATUS_SHAPES = ["circle", "diamond", "cross"]
@@ -48,20 +50,32 @@ def _uncluttered(df, xdom, ydom, height, min_px, aspect=1.5):
 def _unit_margin_rule(s, scale):
     """The dashed line q = 1 where support vectors sit."""
     return (alt.Chart(pd.DataFrame({"q": [1.0]}))
-            .mark_rule(strokeDash=[5, 4], color="#999", strokeWidth=s.stroke)
+            .mark_rule(strokeDash=[5, 4], color="#999", strokeWidth=s.stroke, clip=True)
             .encode(x=alt.X("q:Q", scale=scale)))
 
 
-def margin_lambda_plane(df, presentation=False, height=380, title=None):
+def plane_point_size(n_points, s):
+    """Mark area for ``n_points`` on the plane: smaller marks as the plane fills up."""
+    return s.point * min(0.8, max(0.2, math.sqrt(30.0 / max(n_points, 1))))
+
+
+def margin_lambda_plane(df, presentation=False, height=380, title=None, selected=()):
     """The margin-lambda plane of the trained model, with a clickable point selection.
 
     x: margin q_i, y: lam_i, colour: label; filled marks are support vectors, hollow
-    diamonds other points, crosses forgotten points (not selectable). Click selects a point,
-    shift-click several, double-click clears. Needs columns index, class, margin, lam,
-    support, status, kink_pairs (``ui.frames.plane_frame``).
+    diamonds other points, grey crosses forgotten points (they keep their index label).
+    A click picks the point nearest to the pointer (so every point is hit where it is
+    drawn, even under a neighbour), shift-click several, double-click clears; the wheel
+    zooms and a drag pans (double-click also resets the view). ``selected`` seeds the
+    selection (the canonical one of ``ui.state``, shown after the chart's key changed).
+    Needs columns index, class, margin, lam, support, status, kink_pairs, forgotten
+    (``ui.frames.plane_frame``).
     """
     s = style(presentation)
-    pick = alt.selection_point(name=PICK, fields=["index"], on="click", clear="dblclick")
+    seed = [{"index": int(i)} for i in selected]
+    pick = alt.selection_point(name=PICK, fields=["index"], on="click", clear="dblclick",
+                               nearest=True, value=seed or alt.Undefined)
+    zoom = alt.selection_interval(name=ZOOM, bind="scales")
     xdom, ydom = _padded(df["margin"]), _padded(df["lam"])
     xs = alt.Scale(domain=xdom, nice=False)
     x = alt.X("margin:Q", title="margin q_i = y_i N(θ; x_i)", scale=xs)
@@ -73,28 +87,34 @@ def margin_lambda_plane(df, presentation=False, height=380, title=None):
     shape = alt.Shape("status:N", scale=alt.Scale(domain=list(STATUS), range=STATUS_SHAPES),
                       legend=alt.Legend(title=None, symbolFillColor="#666",
                                         symbolStrokeColor="#666"))
-    live = df[~df["forgotten"]]
-    points = (alt.Chart(live).mark_point(filled=True, strokeWidth=s.stroke, size=s.point)
-              .encode(x=x, y=y, color=_class_color(), stroke=_class_color(legend=False),
-                      shape=shape,
-                      fillOpacity=alt.condition("datum.support", alt.value(0.9), alt.value(0.0)),
+    size = plane_point_size(len(df), s)
+    fill = 0.9 if len(df) <= 100 else 0.55       # overlaps stay visible in a dense band
+    gone = "datum.forgotten"
+    points = (alt.Chart(df).mark_point(filled=True, strokeWidth=s.stroke, size=size, clip=True)
+              .encode(x=x, y=y, shape=shape,
+                      color=alt.condition(gone, alt.value(FORGOTTEN_COLOR), _class_color()),
+                      stroke=alt.condition(gone, alt.value(FORGOTTEN_COLOR),
+                                           _class_color(legend=False)),
+                      fillOpacity=alt.condition("datum.support || datum.forgotten",
+                                                alt.value(fill), alt.value(0.0)),
                       opacity=alt.condition(pick, alt.value(1.0), alt.value(0.25)),
-                      size=alt.condition(pick, alt.value(s.point * 1.8), alt.value(s.point)),
+                      size=alt.condition(pick, alt.value(size * 1.8), alt.value(size), empty=False),
                       tooltip=tooltip)
-              .add_params(pick))
-    gone = (alt.Chart(df[df["forgotten"]]).mark_point(filled=True, strokeWidth=s.stroke * 1.6,
-                                                      size=s.point * 1.4, color="#444", opacity=0.8)
-            .encode(x=x, y=y, shape=shape, tooltip=tooltip))
+              .add_params(pick, zoom))
+    live = df[~df["forgotten"]]
     keep = _uncluttered(live, xdom, ydom, height, 1.3 * s.font)
-    labels = (alt.Chart(live[keep]).mark_text(dx=s.font * 0.7, dy=-s.font * 0.55,
-                                              fontSize=s.font - 2, color="#666")
-              .encode(x=x, y=y, text="index:Q"))
-    layers = [points, gone, labels]
+    labelled = pd.concat([df[df["forgotten"]], live[keep]])
+    labels = (alt.Chart(labelled).mark_text(dx=s.font * 0.7, dy=-s.font * 0.55,
+                                            fontSize=s.font - 2, clip=True)
+              .encode(x=x, y=y, text="index:Q",
+                      color=alt.condition(gone, alt.value(FORGOTTEN_COLOR), alt.value("#666"))))
+    layers = [labels, points]             # the selectable layer on top: it takes the clicks
     if xdom[0] <= 1.0 <= xdom[1]:
         layers.insert(0, _unit_margin_rule(s, xs))
     chart = alt.layer(*layers).properties(
         height=height, title=alt.Title(title or "Margin-λ plane of the trained model",
-                                       subtitle="support vectors sit at q = 1 (dashed)"),
+                                       subtitle=["support vectors sit at q = 1 (dashed)",
+                                                 "wheel zooms, drag pans, double-click resets"]),
         usermeta={"embedOptions": {"renderer": "svg"}})
     return finish(chart, s)
 
@@ -145,15 +165,16 @@ def plane_after(df, presentation=False, height=380, aspect=1.6, subtitle=None):
         layers.insert(0, _unit_margin_rule(s, xs))
     chart = alt.layer(*layers).properties(
         height=height, title=alt.Title(
+            "After one GA step: before → after" if presentation else
             "After forgetting: retained points, before → after one GA step",
             subtitle=subtitle or "grey rings: the same points after retraining from scratch"),
         usermeta={"embedOptions": {"renderer": "svg"}})
     return finish(chart, s)
 
 
-TRAINING_PANELS = {"log_loss": "log L (training loss)",
-                   "normalized_margin": "normalized min margin",
-                   "eps_rel": "ε_rel of the certificate on S"}
+TRAINING_PANELS = {"log_loss": ("log L", "(training loss)"),
+                   "normalized_margin": ("normalized", "min margin"),
+                   "eps_rel": ("ε_rel of the", "certificate on S")}
 
 
 def training_curve(df, field, presentation=False, height=200):
@@ -169,31 +190,17 @@ def training_curve(df, field, presentation=False, height=200):
                      y=alt.Y(f"{field}:Q", title=None,
                              scale=alt.Scale(type="log") if log else alt.Scale(zero=False)),
                      tooltip=[alt.Tooltip("step:Q"), alt.Tooltip(f"{field}:Q", format=".4g")])
-             .properties(height=height, title=TRAINING_PANELS[field]))
+             .properties(height=height, title=_panel_title(TRAINING_PANELS[field], s,
+                                                           presentation)))
     return finish(chart, s)
 
 
-def data_view(df, regions=None, presentation=False, height=360):
-    """Scatter of the 2-D view (``ui.frames.projection_frame``) by label; filled marks are
-    support vectors. For 2-D data, ``regions`` (``ui.frames.region_frame``) shades the side
-    of the decision boundary the trained model assigns."""
-    s = style(presentation)
-    xt, yt = df.attrs.get("axes", ("x", "y"))
-    free = alt.Scale(zero=False, nice=False)
-    layers = []
-    if regions is not None and len(regions):
-        layers.append(alt.Chart(regions).mark_rect(opacity=0.16).encode(
-            x=alt.X("x:Q", title=xt, scale=free), x2="x2:Q", y=alt.Y("y:Q", title=yt, scale=free),
-            y2="y2:Q",
-            color=_class_color(legend=False)))
-    layers.append(alt.Chart(df).mark_point(size=s.point, strokeWidth=s.stroke).encode(
-        x=alt.X("x:Q", title=xt), y=alt.Y("y:Q", title=yt), stroke=_class_color(),
-        fill=alt.condition(f"datum.status == '{STATUS[0]}'", _class_color(legend=False),
-                           alt.value("white")),
-        tooltip=[alt.Tooltip("index:Q", title="point"), alt.Tooltip("class:N", title="label"),
-                 alt.Tooltip("status:N")]))
-    chart = alt.layer(*layers).properties(height=height, title="The training data")
-    return finish(chart, s)
+def _panel_title(lines, s, presentation):
+    """A small panel's title: one line, or two in presentation mode (a third of the page
+    is too narrow for one line of the larger font)."""
+    if presentation:
+        return alt.Title(list(lines), fontSize=s.font + 2)
+    return " ".join(lines)
 
 
 def _heatmap(df, field, title, s, width, height):
@@ -238,11 +245,14 @@ def residuals(df, presentation=False, height=300):
     chart = alt.Chart(df.assign(residual=df["residual"].clip(lower=1e-16))).mark_line(
         strokeWidth=s.line * 0.7, opacity=0.85).encode(
         x=alt.X("neuron:Q", title="neuron j"),
-        y=alt.Y("residual:Q", title="‖r_j‖ (stationarity residual)",
+        y=alt.Y("residual:Q", title="‖r_j‖ (log scale)",
                 scale=alt.Scale(type="log"), axis=alt.Axis(tickCount=5, format=".0e")),
-        color=alt.Color("model:N", sort=None, legend=alt.Legend(title=None)),
+        color=alt.Color("model:N", sort=None, legend=alt.Legend(title=None, columns=2)),
         tooltip=["neuron:Q", "model:N", alt.Tooltip("residual:Q", format=".3g")]).properties(
-        height=height, title="Where the stationarity residual sits, neuron by neuron")
+        # the app fits title and legend into the height: keep room for the larger fonts
+        height=int(height * 1.35) if presentation else height,
+        title=alt.Title("Stationarity residual per neuron",
+                                       subtitle="where ‖r_j‖ sits, model by model"))
     return finish(chart, s)
 
 

@@ -20,6 +20,12 @@ def svg_text(spec_json):
     return vl_convert.vegalite_to_svg(spec_json)
 
 
+def svg_png_bytes(svg, scale=PNG_SCALE):
+    """PNG of SVG text (from ``svg_text``), ``scale`` times its size: a chart drawn once
+    gives both files."""
+    return vl_convert.svg_to_png(svg, scale=scale)
+
+
 def csv_bytes(df):
     """UTF-8 CSV of a DataFrame, without the positional index."""
     return df.to_csv(index=False).encode("utf-8")

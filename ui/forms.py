@@ -7,19 +7,31 @@ non-separable data leave the current model and forget list as they were.
 import streamlit as st
 
 from core.compare import default_forget
-from core.data import MAX_DIM, MAX_SAMPLES
+from core.data import DATA_KINDS, MAX_DIM, MAX_SAMPLES, MAX_TEST, PRESET_KINDS, TOY_KINDS
 from core.errors import InputError
+from core.presets import DEFAULT_CLASSES
 from core.scenario import DEFAULT_STEPS, LOSSES, MAX_STEPS, MAX_WIDTH, OPTIMIZERS, Scenario
-from ui import cached, state
-from ui.widgets import run_with_progress, show_error
+from core.transform import PREPROCESS, PREPROCESS_LABELS
+from core.validate import MAX_LIFT
+from ui import cached, jobs, session, state
+from ui.widgets import show_error
 
 UPLOAD = "upload"
-TOYS = ("blobs", "moons", "xor")
-SOURCES = ("orthogonal", "mixture", "blobs", "moons", "xor", UPLOAD)
+SOURCES = DATA_KINDS + (UPLOAD,)
 SOURCE_LABELS = {"orthogonal": "orthogonal (random, labels independent)",
                  "mixture": "Gaussian mixture (with a test set)", "blobs": "2-D blobs",
                  "moons": "2-D moons (not separable through 0)", "xor": "2-D xor",
+                 "digits": "digits (8×8 images, two classes)",
+                 "breast_cancer": "breast cancer (30 features)",
+                 "iris": "iris (4 features, two classes)",
                  UPLOAD: "upload a CSV / NPZ file"}
+CLASS_NAMES = {"digits": [str(k) for k in range(10)],
+               "iris": ["setosa", "versicolor", "virginica"]}
+LIFT_HELP = ("Random-feature lift x ↦ ReLU(R x)/√D with a seeded Gaussian R (D × d), applied "
+             "after the scaling: it moves any data to dimension D (0 = off).")
+PREPROCESS_HELP = ("Applied to every data set (generated, preset or uploaded), the test set "
+                   "with the training statistics. The learning rate is relative to the "
+                   "median squared norm of the rows, so any choice trains safely.")
 MODEL_LABELS = {"relu": "two-layer ReLU net", "linear": "linear"}
 KAPPA_HELP = ("Neuron-point pairs with |cos(w_j, x_i)| <= kappa sit at the ReLU kink, where "
               "any slope in [0, 1] is allowed (Clarke subdifferential); without this band a "
@@ -33,6 +45,7 @@ def _number(label, value, key, low=None, high=None, step=None, fmt=None, help=No
 
 def _data_section(d):
     source = UPLOAD if d["data_file"] else d["data"]
+    d["_classes"], d["classes"] = d.get("classes"), None     # only a preset keeps its classes
     d["_source"] = source = st.selectbox("Data", SOURCES, index=SOURCES.index(source),
                           format_func=SOURCE_LABELS.get, key=state.widget_key("source"))
     if source == UPLOAD:
@@ -40,17 +53,50 @@ def _data_section(d):
         return d
     d["data"], d["data_file"] = source, None
     d["n_samples"] = _number("points n", int(d["n_samples"]), "n_samples", 2, MAX_SAMPLES, 1)
-    if source in TOYS:
+    if source in TOY_KINDS:
         d["dim"] = 2
         st.caption("2-D toy data: d = 2, where the theory does not apply.")
+    elif source in PRESET_KINDS:
+        _preset_section(d, source)
     else:
         dim = int(d["dim"]) if d["dim"] > 2 else Scenario().dim
         d["dim"] = _number("dimension d", dim, "dim", 1, MAX_DIM, 50)
     if source == "mixture":
         d["mu_norm"] = _number("mean norm ‖μ‖", float(d["mu_norm"]), "mu_norm", 0.0, None, 0.5)
-        d["n_test"] = _number("test points", int(d["n_test"]), "n_test", 0, 100_000, 500)
+    if source == "mixture" or source in PRESET_KINDS:
+        d["n_test"] = _number("test points (at most)", int(d["n_test"]), "n_test", 0, MAX_TEST,
+                              500)
     d["seed"] = _number("seed", int(d["seed"]), "seed", 0, 2**32 - 1, 1)
+    _scaling_section(d)
     return d
+
+
+def _preset_section(d, source):
+    """The two classes of a preset (breast cancer has two: malignant -1, benign +1)."""
+    st.caption("A balanced, seeded subsample of scikit-learn's bundled data; the other points "
+               "of the two classes are the test set.")
+    if source not in CLASS_NAMES:
+        return
+    names = CLASS_NAMES[source]
+    chosen = tuple(d["_classes"] or DEFAULT_CLASSES[source])
+    if max(chosen) >= len(names):           # classes of another preset
+        chosen = DEFAULT_CLASSES[source]
+    low, high = st.columns(2)
+    pick = [col.selectbox(label, range(len(names)), index=chosen[k], format_func=names.__getitem__,
+                          key=state.widget_key(f"class_{k}_{source}"))
+            for k, (col, label) in enumerate(((low, "class A"), (high, "class B")))]
+    pick = tuple(sorted(pick))
+    d["classes"] = None if pick == DEFAULT_CLASSES[source] else pick
+
+
+def _scaling_section(d):
+    """Preprocessing and the random-feature lift: every source has them."""
+    current = d.get("preprocess", PREPROCESS[0])
+    d["preprocess"] = st.selectbox("Preprocessing", PREPROCESS, index=PREPROCESS.index(current),
+                                   format_func=PREPROCESS_LABELS.get, help=PREPROCESS_HELP,
+                                   key=state.widget_key("preprocess"))
+    d["lift"] = int(_number("random-feature lift D", int(d.get("lift", 0)), "lift", 0, MAX_LIFT,
+                            500, help=LIFT_HELP))
 
 
 def _upload_section(d):
@@ -69,6 +115,7 @@ def _upload_section(d):
                        icon=":material/description:")
     if d["data_file"]:
         st.caption(f"Data file: {d['data_file']}")
+        _scaling_section(d)
     else:
         st.info("Upload a file, then press Train.")
 
@@ -131,6 +178,7 @@ def scenario_editor(draft):
         with tab:
             d = section(d)
     source = d.pop("_source")
+    d.pop("_classes", None)
     return d, not (source == UPLOAD and not d["data_file"])
 
 
@@ -146,17 +194,19 @@ def train(values):
         return
 
     def work(progress):
-        def steps(done, total):
-            progress(done / total, f"Training: step {done} of {total}" if done < total
-                     else "Certifying: recovering λ by non-negative least squares...")
-        return cached.prepared(scenario, _progress=steps)
+        return cached.prepared(scenario, _progress=cached.training_progress(progress))
 
-    try:
-        prep = run_with_progress(work, "Training...")
+    def commit(prep):
+        state.commit(scenario, (default_forget(prep),))
+        state.trained().add(cached.key_of(scenario))
+        state.notify(f"Trained in {prep.seconds:.2f} s; forgetting point "
+                     f"{default_forget(prep)[0]} (the support vector with the largest λ) "
+                     "on the Unlearn page.")
+        session.prefetch_comparison()
+
+    try:       # a background job unless quick (ui.jobs): reruns and page switches keep it
+        if jobs.start("train", cached.key_of(scenario), work, "Training",
+                      cached.estimate(scenario), on_done=commit):
+            st.rerun()
     except InputError as err:
         show_error(err, "The previous model and forget list are kept.")
-        return
-    state.commit(scenario, (default_forget(prep),))
-    state.notify(f"Trained in {prep.seconds:.2f} s; forgetting point {default_forget(prep)[0]} "
-                 "(the support vector with the largest λ) on the Unlearn page.")
-    st.rerun()

@@ -6,13 +6,12 @@ Every function takes core objects (``Prepared``, ``Comparison``, ``Dataset``) an
 import numpy as np
 import pandas as pd
 
-from core.models import forward, preacts, weights
+from core.models import preacts
 from core.report import METHOD_LABELS, points_frame
 
 CLASS_NAMES = {-1: "y = -1", 1: "y = +1"}
 STATUS = ("support vector", "other point", "forgotten")
 ACTIVATION_STATES = ("active", "kink band", "inactive", "switched on", "switched off")
-MAX_PCA_POINTS = 2000
 
 
 def _class(labels):
@@ -107,52 +106,3 @@ def point_table(comparison):
     df.insert(5, "lam_after_ga", ga.lam)
     df["kink_pairs_after_ga"] = ga.kink_pairs_per_point()
     return df
-
-
-def projection_frame(dataset, support=None, seed=0):
-    """2-D view of the training points: the raw coordinates when d <= 2, else the first two
-    principal components (from the centred Gram matrix; at most 2000 points, seeded).
-
-    ``attrs["axes"]`` holds the axis titles, ``attrs["explained"]`` the variance shares.
-    """
-    X, y = dataset.X, dataset.y
-    index = np.arange(X.shape[0])
-    if X.shape[0] > MAX_PCA_POINTS:
-        index = np.sort(np.random.default_rng(seed).choice(index, MAX_PCA_POINTS, replace=False))
-    Xs = X[index]
-    if X.shape[1] <= 2:
-        coords = np.column_stack([Xs[:, 0], Xs[:, 1] if X.shape[1] == 2 else np.zeros(len(index))])
-        axes, explained = ("x1", "x2" if X.shape[1] == 2 else "(none)"), None
-    else:
-        C = Xs - Xs.mean(axis=0)
-        evals, evecs = np.linalg.eigh(C @ C.T)
-        top = np.argsort(evals)[::-1][:2]
-        coords = evecs[:, top] * np.sqrt(np.maximum(evals[top], 0.0))
-        total = max(float(np.sum(C * C)), 1e-300)
-        explained = tuple(float(v) / total for v in evals[top])
-        axes = tuple(f"PC{k + 1} ({e:.0%} of variance)" for k, e in enumerate(explained))
-    sup = np.zeros(len(index), bool) if support is None else np.asarray(support)[index]
-    df = pd.DataFrame({"index": index, "label": y[index].astype(int), "class": _class(y[index]),
-                       "x": coords[:, 0], "y": coords[:, 1],
-                       "status": np.where(sup, STATUS[0], STATUS[1])})
-    df.attrs.update(axes=axes, explained=explained)
-    return df
-
-
-def region_frame(prepared, model=None, steps=70):
-    """Sign of N(W; x) on a grid over 2-D data (the decision regions), else an empty frame."""
-    X = prepared.dataset.X
-    if X.shape[1] != 2:
-        return pd.DataFrame(columns=["x", "y", "x2", "y2", "class"])
-    model = prepared.original.model if model is None else model
-    lo, hi = X.min(axis=0), X.max(axis=0)
-    pad = 0.08 * (hi - lo)
-    gx = np.linspace(lo[0] - pad[0], hi[0] + pad[0], steps + 1)
-    gy = np.linspace(lo[1] - pad[1], hi[1] + pad[1], steps + 1)
-    cx, cy = np.meshgrid((gx[:-1] + gx[1:]) / 2, (gy[:-1] + gy[1:]) / 2)
-    out = forward(weights(prepared.ctx, model), np.column_stack([cx.ravel(), cy.ravel()]),
-                  prepared.ctx.v, prepared.ctx.is_relu)
-    x0, y0 = np.meshgrid(gx[:-1], gy[:-1])
-    x1, y1 = np.meshgrid(gx[1:], gy[1:])
-    return pd.DataFrame({"x": x0.ravel(), "y": y0.ravel(), "x2": x1.ravel(), "y2": y1.ravel(),
-                         "class": np.where(out > 0, CLASS_NAMES[1], CLASS_NAMES[-1])})

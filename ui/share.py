@@ -2,8 +2,10 @@
 
 A shared state is a validated ``Scenario``, the removal history (a tuple of actions, each a
 tuple of point indices, in order), the GA multiplier c and the sequential flag. The URL
-carries the scenario fields that differ from the defaults, ``forget=3,8`` and ``c`` / ``seq``
-when not default; the JSON carries everything. Floats are written with ``repr``, so both
+carries the scenario fields that differ from the defaults, ``forget=15+18,34`` (the removal
+actions in order, ``history_to_text``) and ``c`` / ``seq``
+when not default, and ``view=data`` when the Unlearn page shows the data view; the JSON
+carries everything but the view. Floats are written with ``repr``, so both
 round-trip bit for bit.
 """
 import json
@@ -12,10 +14,12 @@ from dataclasses import dataclass, fields
 
 from core.errors import InputError
 from core.scenario import Scenario
+from core.validate import check_indices, check_scale, parse_int_list
 
 FORMAT = "unlearning-explorer/scenario"
+VIEWS = ("plane", "data")           # the Unlearn page: margin-lambda plane or data view
 VERSION = 1
-OPTIONAL_TYPES = {"steps": int, "active_tol": float, "data_file": str}
+OPTIONAL_TYPES = {"steps": int, "active_tol": float, "data_file": str, "classes": tuple}
 FIELD_TYPES = {f.name: OPTIONAL_TYPES.get(f.name, type(f.default)) for f in fields(Scenario)}
 
 
@@ -27,6 +31,7 @@ class Shared:
     history: tuple = ()
     scale: float = 1.0
     sequential: bool = False
+    view: str = "plane"             # the Unlearn page's view (VIEWS); only in the URL
 
     @property
     def forget(self):
@@ -35,10 +40,14 @@ class Shared:
 
 
 def _text(value):
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
     return repr(float(value)) if isinstance(value, float) else str(value)
 
 
 def _parse(name, text, kind):
+    if kind is tuple:
+        return parse_int_list(text, f"The link's {name}")
     try:
         if kind is float:
             value = float(text)
@@ -51,11 +60,26 @@ def _parse(name, text, kind):
                          f"{'number' if kind is float else 'integer'}.") from None
 
 
-def _indices(text):
-    parts = [p.strip() for p in str(text).split(",") if p.strip()]
-    if not all(p.isdigit() for p in parts):
-        raise InputError(f"The link's forget={text!r} must be point indices like 3,8.")
-    return tuple(int(p) for p in parts)
+def history_to_text(history):
+    """The link's ``forget`` value: actions separated by ',', an action's points by '+'
+    (((15, 18), (34,)) -> '15+18,34')."""
+    return ",".join("+".join(str(i) for i in action) for action in history)
+
+
+def history_from_text(text):
+    """The history of a link's ``forget`` value ('15+18,34' -> ((15, 18), (34,))).
+
+    A '+' may arrive decoded as a space; the flat form '3,8' of older links gives one
+    action per point. Raises InputError quoting the value.
+    """
+    groups = [g.replace("+", " ").split() for g in str(text).split(",")]
+    groups = [g for g in groups if g]
+    if not all(p.isdigit() for g in groups for p in g):
+        raise InputError(f"The link's forget={text!r} must be point indices like 3,8 "
+                         "(or 15+18,34 for removals made together).")
+    history = tuple(tuple(int(p) for p in g) for g in groups)
+    check_indices(i for action in history for i in action)
+    return history
 
 
 def to_query(shared):
@@ -64,25 +88,36 @@ def to_query(shared):
     out = {f: _text(getattr(shared.scenario, f)) for f in FIELD_TYPES
            if getattr(shared.scenario, f) != getattr(default, f)}
     if shared.forget:
-        out["forget"] = ",".join(str(i) for i in shared.forget)
+        out["forget"] = history_to_text(shared.history)
     if shared.scale != 1.0:
         out["c"] = _text(shared.scale)
     if shared.sequential:
         out["seq"] = "1"
+    if shared.view != VIEWS[0]:
+        out["view"] = shared.view
     return out
+
+
+def _view(params):
+    """The link's view= (the Unlearn page's margin-lambda plane or data view)."""
+    view = params.get("view", VIEWS[0])
+    if view not in VIEWS:
+        raise InputError(f"The link's view={view!r} must be one of {', '.join(VIEWS)}.")
+    return view
 
 
 def from_query(params):
     """Shared state from query parameters (a mapping of str to str); unknown keys are ignored.
 
-    Each forgotten point of the link becomes one action of the history.
+    ``forget`` holds the history (``history_from_text``).
     Raises InputError naming the bad parameter.
     """
     values = {k: _parse(k, params[k], FIELD_TYPES[k]) for k in FIELD_TYPES if k in params}
     scenario = Scenario.from_dict(values)
-    history = tuple((i,) for i in _indices(params.get("forget", "")))
-    scale = _parse("c", params["c"], float) if "c" in params else 1.0
-    return Shared(scenario, history, scale, params.get("seq", "0") in ("1", "true"))
+    history = history_from_text(params.get("forget", ""))
+    scale = check_scale(_parse("c", params["c"], float)) if "c" in params else 1.0
+    return Shared(scenario, history, scale, params.get("seq", "0") in ("1", "true"),
+                  _view(params))
 
 
 def to_json(shared):
@@ -120,6 +155,6 @@ def from_json(text):
     except (TypeError, ValueError):
         raise InputError("The file's history must be lists of point indices and its scale "
                          "a number.") from None
-    if not math.isfinite(scale):
-        raise InputError(f"The file's scale must be a finite number, not {scale!r}.")
+    check_indices(i for action in history for i in action)
+    check_scale(scale)
     return Shared(scenario, history, scale, bool(data.get("sequential", False)))

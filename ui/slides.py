@@ -20,7 +20,7 @@ import pandas as pd
 from core.compare import METHODS, compare, default_forget, prepare, scale_curve
 from core.errors import InputError
 from core.report import METHOD_LABELS
-from ui import charts, export, figures, frames
+from ui import charts, data_view, export, figures, frames
 from ui.style import FONT, METHOD_COLORS, finish, style
 
 SLIDE_PX = (1920, 1080)            # 16:9, full HD
@@ -77,6 +77,7 @@ def build_deck(scenario, forget=None, scale=1.0, progress=None):
     step(0.0, "Training and certifying...")
     prep = prepare(scenario)
     forget = tuple(forget) if forget else default_forget(prep)
+    # every method the app compares (a few ms each at the default size); exact is linear-only
     usable = tuple(m for m in METHODS if m != "exact" or not scenario.is_relu)
     step(0.2, "Comparing the methods...")
     comp = compare(prep, forget, scale=scale, methods=usable)
@@ -129,9 +130,7 @@ def _title_slide(sc, prep, forget):
 
 
 def _data_slide(sc, prep):
-    points = frames.projection_frame(prep.dataset, prep.original.support, sc.seed)
-    regions = frames.region_frame(prep)
-    chart = charts.data_view(points, regions, presentation=True, height=420)
+    chart = data_view.chart(data_view.data_view(prep), presentation=True, height=420)
     g = prep.gauge
     caption = (f"n = {prep.dataset.n_samples} points in d = {prep.dataset.dim}; "
                f"regime gauge ρ = {num(g.rho)} ({g.regime})")
@@ -168,7 +167,8 @@ def method_rows(comp):
         rows.append(dict(method=name, label=METHOD_LABELS.get(name, name),
                          eps_rel=res.certificate.eps_rel,
                          distance=max(1.0 - res.cosine_to_retrain, 1e-6),
-                         cosine=res.cosine_to_retrain))
+                         cosine=res.cosine_to_retrain,
+                         grad_evals=getattr(res, "grad_evals", None)))
     return pd.DataFrame(rows)
 
 
@@ -191,13 +191,30 @@ def _methods_slide(comp):
             tooltip=[alt.Tooltip("label:N"), alt.Tooltip(f"{field}:Q", format=".3g")],
         ).properties(width=420, height=max(300, 64 * len(df)))
 
+    cost = alt.Chart(df.dropna(subset=["grad_evals"])).mark_bar(height=34).encode(
+        x=alt.X("grad_evals:Q", scale=alt.Scale(type="symlog"),
+                axis=alt.Axis(values=[0, 1, 10, 100, 1000, 10000], format="~s"),
+                title="cost: per-sample gradients (log)"), y=y, color=color,
+    ).properties(width=300, height=max(300, 64 * len(df)))
     chart = alt.hconcat(bars("eps_rel", "ε_rel on the retained points (log)"),
-                        bars("distance", "1 − cosine to retrain (log)"), spacing=40)
-    parts = [f"{METHOD_LABELS.get(r.method, r.method)} {num(r.eps_rel)}"
-             for r in df.itertuples()]
-    caption = "ε_rel: " + ", ".join(parts)
-    title = "The methods side by side (smaller is better in both panels)"
+                        bars("distance", "1 − cosine to retrain (log)"),
+                        cost.encode(y=alt.Y("label:N", sort=list(df["label"]), axis=None)),
+                        spacing=30)
+    rows = df.set_index("method")
+    caption = (f"One GA step: ε_rel {num(rows.loc['ga', 'eps_rel'])} for "
+               f"{_evals(rows.loc['ga', 'grad_evals'])}; doing nothing "
+               f"{num(rows.loc['do_nothing', 'eps_rel'])}; retraining "
+               f"{num(rows.loc['retrain', 'eps_rel'])} for "
+               f"{_evals(rows.loc['retrain', 'grad_evals'])}")
+    title = "The methods side by side: quality and cost (smaller is better)"
     return Slide("05-methods", title, caption, _titled(finish(chart, s), title, caption))
+
+
+def _evals(x):
+    """A count of per-sample gradients, in words."""
+    if x is None or x != x:
+        return "n/a"
+    return f"{int(x):,} gradient" + ("" if int(x) == 1 else "s")
 
 
 def _step_slide(curve):

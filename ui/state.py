@@ -1,4 +1,5 @@
-"""Session state: the only module that reads or writes ``st.session_state`` (docs/architecture.md §Layers).
+"""Session state: the only module that reads or writes ``st.session_state``
+(docs/architecture.md §Layers).
 
 What a session remembers: the committed ``Scenario``, the removal history (a tuple of
 actions, each a tuple of point indices; ``None`` until the default forget set is chosen),
@@ -51,12 +52,13 @@ def init():
     commit(shared.scenario, history)
     _set("scale", shared.scale)
     _set("sequential", shared.sequential)
+    _set("view", shared.view)
     return message
 
 
 def shared():
     """The shareable part of the state (``ui.share.Shared``)."""
-    return share.Shared(scenario(), history() or (), scale(), sequential())
+    return share.Shared(scenario(), history() or (), scale(), sequential(), view=view())
 
 
 def sync_url():
@@ -174,7 +176,8 @@ def plane_key():
 
 
 def clear_selection():
-    st.session_state[NONCE] = st.session_state.get(NONCE, 0) + 1
+    """Pick nothing: new keys for the plane and the points table (``set_picked``)."""
+    set_picked(())
 
 
 def once_per_upload(slot, file_id, handle):
@@ -226,3 +229,183 @@ def curve_result():
 
 def set_curve_result(settings, curve, failures=()):
     _set("sweeps.generalization", (dict(settings), curve, tuple(failures)))
+
+
+# ---- jobs: long work running in the background (ui/jobs.py) ----
+# One ui.jobs.Job per slot ("train", "compare", ...), mutated in place by ui.jobs; kept
+# across reruns and page switches, dropped with the session.
+
+def jobs():
+    """The session's background jobs by slot (a dict that ui.jobs updates)."""
+    if PREFIX + "jobs" not in st.session_state:
+        st.session_state[PREFIX + "jobs"] = {}
+    return st.session_state[PREFIX + "jobs"]
+
+
+def confirmed_work():
+    """Keys of the work the user agreed to start above the time limit (a set)."""
+    if PREFIX + "confirmed" not in st.session_state:
+        st.session_state[PREFIX + "confirmed"] = set()
+    return st.session_state[PREFIX + "confirmed"]
+
+
+# ---- picking: the one selection of the plane, the points table and the index input ----
+# The canonical selection lives here. A chart's selection cannot be set from Python, so a
+# change made elsewhere gives the plane a new key and a seed (the selection it is drawn
+# with); likewise for the table. The logic is in ui/points_table.py.
+
+TABLE_NONCE = "ux.points_nonce"
+TABLE_KEY = "ux.points.{}"          # key of the points table, by nonce
+
+
+def picked():
+    """The selected point indices (in picking order)."""
+    return tuple(_get("pick", ()))
+
+
+def set_picked(indices, source=None):
+    """Make ``indices`` the selection; redraw (new key, new seed) every view but ``source``
+    ("plane" or "table"), which already shows it."""
+    indices = tuple(int(i) for i in indices)
+    _set("pick", indices)
+    if source != "plane":
+        st.session_state[NONCE] = st.session_state.get(NONCE, 0) + 1
+        _set("pick.plane_seed", indices)
+    if source != "table":
+        st.session_state[TABLE_NONCE] = st.session_state.get(TABLE_NONCE, 0) + 1
+        _set("pick.table_seed", indices)
+
+
+def plane_seed():
+    """The selection the plane's current key was drawn with."""
+    return tuple(_get("pick.plane_seed", ()))
+
+
+def table_seed():
+    """The selection the points table's current key was drawn with."""
+    return tuple(_get("pick.table_seed", ()))
+
+
+def table_key():
+    """Key of the points table; a new key redraws its row selection from ``table_seed``."""
+    return TABLE_KEY.format(st.session_state.get(TABLE_NONCE, 0))
+
+
+def widget_state(key):
+    """The value Streamlit keeps for widget ``key`` (None before it was drawn)."""
+    return st.session_state.get(key)
+
+
+def seen_pick(view):
+    """(key, indices) of the last selection taken from ``view`` ("plane" or "table")."""
+    return _get(f"pick.seen.{view}")
+
+
+def set_seen_pick(view, key, indices):
+    _set(f"pick.seen.{view}", (key, tuple(indices)))
+
+
+# ------------------------------------------------------------------ training player
+
+def _player():
+    """(scenario it belongs to, frame, playing); a new scenario starts at frame 0."""
+    saved = _get("player")
+    if not saved or saved[0] != scenario():
+        return (scenario(), 0, False)
+    return saved
+
+
+def player_frame():
+    """The player's current frame (0-based)."""
+    return _player()[1]
+
+
+def player_playing():
+    """Whether the player advances by itself."""
+    return _player()[2]
+
+
+def set_player(frame, playing):
+    """Move the player to ``frame``; play or pause."""
+    _set("player", (scenario(), int(frame), bool(playing)))
+
+
+def trained():
+    """Job keys (``ui.cached.key_of``) of the scenarios this session trained or confirmed."""
+    if PREFIX + "trained" not in st.session_state:
+        st.session_state[PREFIX + "trained"] = set()
+    return st.session_state[PREFIX + "trained"]
+
+
+# ---- data view: which view the Unlearn page shows (URL view=), the data view's key ----
+# The data view is a third view of the selection of ``picked`` (see the picking section):
+# its key changes with every ``set_picked`` (which bumps the plane's or the table's nonce,
+# or both), so it is redrawn with the new selection as its seed.
+
+def view():
+    """The Unlearn page's view: "plane" (margin-lambda) or "data" (``ui.share.VIEWS``)."""
+    return _get("view") or share.VIEWS[0]
+
+
+def set_view(name):
+    _set("view", name if name in share.VIEWS else share.VIEWS[0])
+
+
+def data_view_key():
+    """Key of the selectable data view; a new key redraws it from ``picked``."""
+    return (f"{PREFIX}dataview.{st.session_state.get(NONCE, 0)}."
+            f"{st.session_state.get(TABLE_NONCE, 0)}")
+
+
+# ---- methods: the Methods page and the Unlearn page's method picker (issue 8) ----
+# The methods chosen on the Methods page (a tuple of core.compare.METHODS names), their
+# hyperparameters ({method: {name: value}}), the audit toggle and K, and the extra baselines
+# shown as cards on the Unlearn page.
+
+def page_methods(default):
+    """Methods chosen on the Methods page (``default`` until the user picks)."""
+    return tuple(_get("methods.page", default))
+
+
+def set_page_methods(names):
+    _set("methods.page", tuple(names))
+
+
+def method_params():
+    """{method: {hyperparameter: value}} set on the Methods page."""
+    return dict(_get("methods.params") or {})
+
+
+def set_method_params(params):
+    _set("methods.params", {k: dict(v) for k, v in params.items() if v})
+
+
+def mia_settings():
+    """(audit on, K shadow pairs) of the Methods page."""
+    return bool(_get("methods.mia", False)), int(_get("methods.shadows", 16))
+
+
+def set_mia_settings(on, shadows):
+    _set("methods.mia", bool(on))
+    _set("methods.shadows", int(shadows))
+
+
+def card_methods():
+    """Extra baselines shown as cards on the Unlearn page (GA and the references always)."""
+    return tuple(_get("methods.cards", ()))
+
+
+def set_card_methods(names):
+    _set("methods.cards", tuple(names))
+
+
+# ---- uploads in use (ui/uploads.py deletes the others) ----
+
+def data_files():
+    """The uploaded data files this session uses: its scenario's, its draft's and a
+    checked upload not trained yet (paths relative to the app)."""
+    files = {scenario().data_file if scenario() else None, draft().get("data_file")}
+    kept = _get("upload.data")
+    if kept is not None and isinstance(kept[1], tuple) and kept[1]:
+        files.add(kept[1][0])
+    return {f for f in files if isinstance(f, str) and f}

@@ -36,14 +36,23 @@ def style(presentation=False):
 
 
 def finish(chart, s):
-    """Shared look: fonts, light grid, legend below, no view border, white background."""
-    return (chart.configure(background="white", font=FONT, padding=12)
-            .configure_axis(labelFontSize=s.font, titleFontSize=s.font + 1, grid=True,
-                            gridColor="#eceff3", titleFontWeight="normal", labelLimit=260)
-            .configure_legend(labelFontSize=s.font, titleFontSize=s.font, symbolSize=s.point,
-                              orient="bottom", direction="horizontal", symbolStrokeWidth=3,
-                              labelLimit=320)
-            .configure_title(fontSize=s.title, subtitleFontSize=s.font - 1, anchor="start",
-                             subtitleColor="#555", offset=10)
-            .configure_axisY(labelFlush=True)     # no label above the plot: titles align
-            .configure_view(stroke=None))
+    """Shared look: fonts, light grid, legend below, no view border, white background.
+
+    One config object set on a shallow copy: each ``configure_*`` call would deep-copy the
+    whole chart (most of a figure's build time).
+    """
+    import altair as alt
+
+    out = chart.copy(deep=False)
+    out.config = alt.Config(
+        background="white", font=FONT, padding=12,
+        axis=alt.AxisConfig(labelFontSize=s.font, titleFontSize=s.font + 1, grid=True,
+                            gridColor="#eceff3", titleFontWeight="normal", labelLimit=260),
+        legend=alt.LegendConfig(labelFontSize=s.font, titleFontSize=s.font,
+                                symbolSize=s.point, orient="bottom", direction="horizontal",
+                                symbolStrokeWidth=3, labelLimit=320),
+        title=alt.TitleConfig(fontSize=s.title, subtitleFontSize=s.font - 1, anchor="start",
+                              subtitleColor="#555", offset=10),
+        axisY=alt.AxisConfig(labelFlush=True),      # no label above the plot: titles align
+        view=alt.ViewConfig(stroke=None))
+    return out

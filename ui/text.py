@@ -1,7 +1,9 @@
 """Words and number formats the pages show (pure, no Streamlit)."""
 import math
 
-from core.report import ga_outcome
+import pandas as pd
+
+from core.report import OUTSIDE_BETTER, ga_outcome
 
 CARD_METRICS = (("eps_rel", "ε_rel"), ("delta", "δ"), ("tau", "τ"),
                 ("cosine_to_retrain", "cos to retrain"))
@@ -25,18 +27,64 @@ def fmt(value, kind="g"):
     return f"{value:.2g}" if 0 < abs(value) < 1e-4 else f"{value:.3g}"
 
 
+def certificate_flag(row):
+    """Words for next to ε on a method's card when its certificate is not trustworthy as
+    shown (None when it is): the dual recovery did not converge (ε is an upper bound), or
+    the Clarke bound μ ≤ λ is violated (``row``: a ``core.report.methods_frame`` row)."""
+    notes = []
+    if not bool(row.get("converged", True)):
+        notes.append("not converged: ε is an upper bound")
+    violations = int(row.get("n_mu_violations", 0) or 0)
+    if violations:
+        notes.append(f"μ ≤ λ violated at {violations} kink pair{'s' if violations > 1 else ''}"
+                     ": not a Clarke certificate")
+    return "; ".join(notes) or None
+
+
+TAU_FLOOR = 1e-12      # tau = max(0, 1 - min q) below this is rounding in q: shown as 0
+
+
+def shown(metric, value):
+    """A metric's value as displayed: τ below TAU_FLOOR is 0."""
+    if metric in ("tau", "GA τ") and value is not None and 0 < abs(value) < TAU_FLOOR:
+        return 0.0
+    return value
+
+
+def tidy(frame):
+    """A results table as displayed: τ columns below TAU_FLOOR as 0 and ``removed = -1``
+    (the k = 0 row, nothing removed yet) empty."""
+    out = frame.copy()
+    for col in out.columns:
+        if ("tau" in str(col) or "τ" in str(col)) and pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].mask(out[col].abs() < TAU_FLOOR, 0.0)
+    if "removed" in out.columns and pd.api.types.is_integer_dtype(out["removed"]):
+        out["removed"] = out["removed"].astype("Int64").mask(out["removed"] < 0)
+    return out
+
+
+def number_formats(frame, digits=4):
+    """printf formats by column: integers as integers, floats with ``digits`` significant
+    digits (for st.column_config.NumberColumn)."""
+    return {col: "%d" if pd.api.types.is_integer_dtype(frame[col]) else f"%.{digits}g"
+            for col in frame.columns
+            if pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(
+                frame[col])}
+
+
 def card_format(metric):
     """The format kind of a card metric."""
     return "f" if metric in ("cosine_to_retrain", "test_accuracy") else "g"
 
 
-def verdict(methods, scale=1.0, forgotten_lam=None):
+def verdict(methods, scale=1.0, forgotten_lam=None, regime=None):
     """(level, sentence) judging the GA step against doing nothing and retraining.
 
     ``methods`` is ``core.report.methods_frame`` indexed by method name; ``forgotten_lam``
     the dual variables of the forgotten points. level is "success" when GA beats doing
     nothing (``core.report.ga_outcome``), "info" when only non-support points were
-    forgotten, else "warning".
+    forgotten or GA beat doing nothing outside the theory regime (``regime`` "outside":
+    what was measured, not a success of the theory), else "warning".
     """
     ga, nothing = methods.loc["ga"], methods.loc["do_nothing"]
     if forgotten_lam is not None and max(forgotten_lam, default=0.0) <= 0.0:
@@ -46,7 +94,11 @@ def verdict(methods, scale=1.0, forgotten_lam=None):
     gain = nothing["eps_rel"] / max(ga["eps_rel"], 1e-300)
     cos = ga["cosine_to_retrain"]
     step = "One GA step" + ("" if scale == 1.0 else f" (c = {scale:g})")
-    outcome = ga_outcome(ga, nothing)
+    outcome = ga_outcome(ga, nothing, regime)
+    if outcome == "better outside regime":
+        return "info", (f"{step}: ε_rel {fmt(ga['eps_rel'])} against {fmt(nothing['eps_rel'])} "
+                        f"for doing nothing, cosine to retrain {fmt(cos, 'f')}. "
+                        f"{OUTSIDE_BETTER} (see the regime gauge on Data & training).")
     if outcome == "infeasible":
         return "warning", (f"{step} lowers ε_rel ({fmt(ga['eps_rel'])} vs "
                            f"{fmt(nothing['eps_rel'])} for doing nothing) but pushes retained "

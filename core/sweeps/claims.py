@@ -1,187 +1,290 @@
-"""The paper's claims (docs/theory.md §3.8), each checked on a reproduction's own sweep rows.
+"""What the paper states, tested on a reproduction's own rows; what we measure, reported.
 
-``check_claims`` turns the sweeps' tables into ``Claim``s: what the paper says, what was
-measured, and whether it held (None for informational lines). Thresholds are named here.
+Two kinds of statement, never mixed (docs/theory.md §3.8):
+
+* ``paper_claims``: the statements of the paper's abstract, quoted, each tested by a rule
+  written here (``core.sweeps.stats``) whose verdict matches the statement's words;
+* ``measurements``: this project's measured bands (mean, min-max over seeds), with their
+  settings, and no verdict. No number here is attributed to the paper.
+
+Frames are the sweeps of ``core.sweeps.reproduce.sweep_specs`` (one row per value, seed
+and method) and the forgetting curves of ``core.sweeps.generalization``.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-import numpy as np
+from core.sweeps.stats import falls_with, loglog_slope, paired_difference, per_seed, summarize
 
-WIN_FROM_DIM = 1000          # "c = 1 wins for d >= 1000" (docs/theory.md §3.8)
-LOSE_UP_TO_DIM = 100         # "... not for d <= 100"
-C_WINDOW = (0.8, 1.2)        # where the minimum of eps_rel over c must fall
-EXACT_EPS = 1e-10            # linear, c = 1: "eps ~ 1e-14", we accept anything below
-ACCURACY_GAP = 0.02          # GA within this test accuracy of retrain, at every removal
+HIGH_DIM = 1000              # "high dimensional": the d >= HIGH_DIM end of the sweeps
+RATE_FROM_DIM = 200          # the 1/sqrt(d) fit uses d >= this (n = 40 is not << d below)
+C_WINDOW = (0.8, 1.2)        # two-layer: where the minimum of mean eps_rel over c must fall
+EXACT_EPS = 1e-10            # linear, c = 1: the forgotten term is removed exactly
+ACCURACY_MARGIN = 0.02       # "preserves generalization": GA - retrain within +-this
+FORGETS = {"": "the largest-λ support vector", "_point0": "point 0"}
+
+ABSTRACT_SUCCESS = ("“for both linear models and two-layer neural networks with high "
+                    "dimensional data, a properly scaled gradient-ascent step satisfies this "
+                    "criterion [(ε, δ, τ)-successful unlearning]”")
+ABSTRACT_RETRAIN = ("“[the step] yields a model that closely approximates the retrained "
+                    "solution on the retained data”")
+ABSTRACT_MIXTURE = ("“gradient ascent performs successful unlearning while still preserving "
+                    "generalization in a synthetic Gaussian-mixture setting”")
 
 
 @dataclass(frozen=True)
 class Claim:
-    """One claim: what the paper (docs/theory.md §3.8) says, what we measured, and the verdict."""
+    """A tested statement (``held`` True/False) or a measurement (``held`` None)."""
 
     key: str
-    statement: str
+    statement: str           # what is tested, or what is measured
+    rule: str                # how it is tested (empty for a measurement)
     measured: str
-    held: bool | None        # None: informational, nothing to hold
+    held: bool | None
+    quote: str = ""          # the paper's words the test is about (empty: a measurement)
+    verdict: str = ""        # the verdict's words when not plainly held / did not hold
 
-
-def _means(frame, metric, method):
-    """Mean of ``metric`` over seeds for ``method``, indexed by the swept value."""
-    rows = frame[frame["method"] == method]
-    return rows.groupby("value")[metric].mean()
+    @property
+    def mark(self):
+        """'held', 'did not hold', or the verdict's own words."""
+        return self.verdict or ("held" if self.held else "did not hold")
 
 
 def _fmt(x):
     return "n/a" if x is None or not math.isfinite(x) else f"{x:.3g}"
 
 
-def _series(s, name="d"):
-    return ", ".join(f"{_fmt(v)} ({name}={k:g})" for k, v in s.items())
+def _interval(p):
+    return f"{_fmt(p.mean)} [{_fmt(p.low)}, {_fmt(p.high)}]"
 
 
-def check_claims(frames, plan):
-    """Every claim of docs/theory.md §3.8 checked on the sweeps' own rows."""
+def _paired_at(frame, metric, a, b, values):
+    """Paired difference a - b of ``metric`` over seeds at each value."""
+    ta, tb = per_seed(frame, metric, a), per_seed(frame, metric, b)
+    return {v: paired_difference(ta.loc[v], tb.loc[v]) for v in values if v in ta.index}
+
+
+def paper_claims(frames, plan):
+    """Every statement of the abstract, each tested by its rule on the frames."""
     claims = []
-    relu, lin = frames["scaling_relu"], frames["scaling_linear"]
-    n_seeds = plan.seeds
-
-    ga_lin = lin[lin["method"] == "ga"]
-    worst = float(ga_lin["eps_rel"].max())
-    claims.append(Claim(
-        "linear_exact", "Linear model, c = 1: one GA step removes the forgotten point's "
-        "term from the stationarity sum exactly (ε ≈ 1e-14).",
-        f"largest ε_rel of GA over every d and seed: {worst:.2g} "
-        f"(largest ε: {float(ga_lin['eps'].max()):.2g})", worst <= EXACT_EPS))
-
-    slopes = {}
-    for metric in ("delta", "tau"):
-        m = _means(lin, metric, "ga")
-        m = m[(m.index >= 200) & (m > 0)] if (m.index >= 200).sum() >= 2 else m[m > 0]
-        slopes[metric] = float(np.polyfit(np.log(m.index), np.log(m.values), 1)[0]) \
-            if len(m) >= 2 else float("nan")
-    claims.append(Claim(
-        "linear_rates", "Linear model: δ and τ of the GA step shrink like 1/√d "
-        "(held if the fitted log-log slope over d ≥ 200 is at most -0.4).",
-        f"slope of δ: {_fmt(slopes['delta'])}, of τ: {_fmt(slopes['tau'])}; "
-        f"δ: {_series(_means(lin, 'delta', 'ga'))}",
-        all(s <= -0.4 for s in slopes.values())))
-
-    ga, dn = _means(relu, "eps_rel", "ga"), _means(relu, "eps_rel", "do_nothing")
-    claims.append(Claim(
-        "relu_decay", "Two-layer net (n=40, m=100, κ=0.03): ε_rel of GA at c = 1 falls "
-        "with d (paper: ≈0.2 at d=50, ≈0.035 at d=1000, ≈0.014 at d=5000) while doing "
-        "nothing stays ≈0.15 (held if it falls by 3x or more from the smallest to the "
-        "largest d).",
-        f"GA: {_series(ga)}; do nothing: {_series(dn)}",
-        bool(ga.iloc[-1] * 3 <= ga.iloc[0])))
-
-    big = [d for d in ga.index if d >= WIN_FROM_DIM]
-    per_seed = _per_seed_wins(relu, big)
-    claims.append(Claim(
-        "relu_wins_high_d", f"Two-layer net: GA at c = 1 beats doing nothing (lower ε_rel) "
-        f"for d ≥ {WIN_FROM_DIM}.",
-        "GA / do nothing (mean ε_rel): " + ", ".join(
-            f"{ga[d] / dn[d]:.2f} (d={d:g})" for d in big)
-        + f"; GA lower in {per_seed[0]} of {per_seed[1]} runs",
-        bool(big) and all(ga[d] < dn[d] for d in big)))
-
-    small = [d for d in ga.index if d <= LOSE_UP_TO_DIM]
-    claims.append(Claim(
-        "relu_loses_low_d", f"... but not for d ≤ {LOSE_UP_TO_DIM} (held if GA's mean "
-        "ε_rel is not below do nothing's there).",
-        "GA / do nothing (mean ε_rel): " + ", ".join(
-            f"{ga[d] / dn[d]:.2f} (d={d:g})" for d in small),
-        bool(small) and all(ga[d] >= dn[d] for d in small)))
-
-    for model, key in (("linear", "step_size_linear"), ("relu", "step_size_relu")):
-        m = _means(frames[key], "eps_rel", "ga")
-        c_min = float(m.idxmin())
-        at1 = float(m.get(1.0, float("nan")))
-        if model == "linear":
-            claims.append(Claim(
-                "linear_c_min", "Linear model: ε is V-shaped in c with its minimum at c = 1.",
-                f"minimum of mean ε_rel at c = {c_min:g} (ε_rel {_fmt(at1)} at c = 1; "
-                f"{_fmt(float(m.iloc[0]))} at c = {m.index[0]:g}, "
-                f"{_fmt(float(m.iloc[-1]))} at c = {m.index[-1]:g}; d={plan.scale_dim})",
-                c_min == 1.0))
-        else:
-            claims.append(Claim(
-                "relu_c_min", f"Two-layer net: the minimum of ε_rel over c lies within "
-                f"[{C_WINDOW[0]}, {C_WINDOW[1]}].",
-                f"minimum of mean ε_rel {_fmt(float(m.min()))} at c = {c_min:g} "
-                f"(ε_rel {_fmt(at1)} at c = 1, {_fmt(float(m.iloc[0]))} at c = "
-                f"{m.index[0]:g}; d={plan.scale_dim}, {n_seeds} seeds)",
-                C_WINDOW[0] <= c_min <= C_WINDOW[1]))
-
+    lin, relu = frames["scaling_linear"], frames["scaling_relu"]
+    for suffix, label in FORGETS.items():
+        claims += _linear_claims(frames["scaling_linear" + suffix],
+                                 frames["step_size_linear" + suffix], label, suffix)
+        claims += _relu_claims(frames["scaling_relu" + suffix],
+                               frames["step_size_relu" + suffix], label, suffix)
     parts, ok = [], True
-    for label, frame in (("linear", lin), ("two-layer", relu)):
-        cg, cd = _means(frame, "cosine_to_retrain", "ga"), _means(frame, "cosine_to_retrain",
-                                                                   "do_nothing")
-        big = [d for d in cg.index if d >= WIN_FROM_DIM]
-        ok &= bool(big) and all(cg[d] > cd[d] for d in big)
-        parts.append(f"{label}: GA {_series(cg[big])} vs do nothing {_series(cd[big])}")
+    for name, frame in (("linear", lin), ("two-layer", relu)):
+        big = [d for d in sorted(set(frame["value"])) if d >= HIGH_DIM]
+        diffs = _paired_at(frame, "cosine_to_retrain", "do_nothing", "ga", big)
+        ok &= bool(diffs) and all(p.held for p in diffs.values())
+        parts.append(f"{name}: " + ", ".join(f"d={d:g}: {_interval(p)}"
+                                            for d, p in diffs.items()))
     claims.append(Claim(
-        "cosine", f"One GA step moves the model towards retraining: its cosine to the "
-        f"retrained model exceeds do nothing's for d ≥ {WIN_FROM_DIM}.", "; ".join(parts), ok))
-
-    claims.append(_breaking_claim(frames["breaking_relu"], plan))
-    claims += _generalization_claims(frames["generalization"], plan)
-    gauge = relu.drop_duplicates(["value", "seed"]).groupby("value")["rho"].mean()
-    claims.append(Claim(
-        "regime", "Where the theory applies: the regime gauge ρ < 1 needs d ≫ n²; the "
-        "experiments above also run where ρ ≥ 1 (informational).",
-        f"ρ (n=40): {_series(gauge)}", None))
+        "close_to_retrain", "GA is closer to retraining than doing nothing",
+        f"GA's cosine to the retrained model is higher than doing nothing's: the paired "
+        f"difference (do nothing − GA) over seeds has its 95% t-interval below 0 at every "
+        f"d ≥ {HIGH_DIM} (largest-λ point forgotten).",
+        "do nothing − GA, mean [95% interval]: " + "; ".join(parts), ok, ABSTRACT_RETRAIN))
+    claims += _mixture_claims(frames["generalization"], plan)
     return claims
 
 
-def _per_seed_wins(frame, dims):
-    rows = frame[frame["value"].isin(dims)]
-    piv = rows.pivot_table(index=["value", "seed"], columns="method", values="eps_rel")
-    return int((piv["ga"] < piv["do_nothing"]).sum()), int(len(piv))
+def _linear_claims(scaling, steps, label, suffix):
+    ga = scaling[scaling["method"] == "ga"]
+    worst = float(ga["eps_rel"].max())
+    out = [Claim(
+        "linear_exact" + suffix, f"linear model, ε at c = 1 ({label} forgotten)",
+        f"ε_rel of GA at c = 1 is at most {EXACT_EPS:g} in every run (the forgotten point's "
+        "term leaves the stationarity sum exactly).",
+        f"largest ε_rel of GA over every d and seed: {worst:.2g}", worst <= EXACT_EPS,
+        ABSTRACT_SUCCESS)]
+    parts, ok, hows = [], True, set()
+    for metric in ("delta", "tau"):
+        table = per_seed(scaling, metric, "ga")
+        s = loglog_slope(table[table.index >= RATE_FROM_DIM])
+        inside = s.low <= -0.5 <= s.high
+        ok &= inside
+        how = "like 1/√d" if inside else ("faster than 1/√d" if s.high < -0.5
+                                          else "slower than 1/√d")
+        hows.add(how)
+        parts.append(f"{'δ' if metric == 'delta' else 'τ'}: slope {_fmt(s.slope)} "
+                     f"[{_fmt(s.low)}, {_fmt(s.high)}] ({how})")
+    out.append(Claim(
+        "linear_rates" + suffix, f"linear model, δ and τ shrink like 1/√d ({label})",
+        f"The theory's rate, the size of the overlaps (docs/theory.md §3.6): the log-log "
+        f"slope of the mean over d ≥ {RATE_FROM_DIM} has a 95% bootstrap interval (over "
+        "seeds) that contains −0.5; otherwise reported as faster or slower than 1/√d.",
+        "; ".join(parts), ok, ABSTRACT_SUCCESS,
+        "" if ok else " / ".join(sorted(h for h in hows if h != "like 1/√d"))))
+    table = per_seed(steps, "eps_rel", "ga")
+    argmins = table.idxmin(axis=0)
+    out.append(Claim(
+        "linear_c_min" + suffix, f"“properly scaled”: linear model, best c ({label})",
+        "In every run the ε_rel of GA over c is smallest at c = 1, the theory's step.",
+        f"c of the minimum per seed: {', '.join(f'{c:g}' for c in argmins)}",
+        bool((argmins == 1.0).all()), ABSTRACT_SUCCESS))
+    return out
 
 
-def _breaking_claim(frame, plan):
-    ga, dn = _means(frame, "eps_rel", "ga"), _means(frame, "eps_rel", "do_nothing")
+def _relu_claims(scaling, steps, label, suffix):
+    table = per_seed(scaling, "eps_rel", "ga")
+    fall = falls_with(table)
+    rise = ("no rise between consecutive d" if fall.rise_at is None else
+            f"largest rise {_fmt(fall.worst_rise)} (d={fall.rise_at[0]:g}→{fall.rise_at[1]:g}) "
+            f"against a seed spread of {_fmt(fall.spread)}")
+    means = table.mean(axis=1)
+    out = [Claim(
+        "relu_decay" + suffix, f"two-layer net, ε_rel of GA falls with d ({label} "
+        "forgotten)",
+        "ε_rel of GA at c = 1 falls with d: Spearman ρ ≤ −0.8 between d and the seeds' mean, "
+        "and no rise between consecutive d larger than the seeds' min-max spread there.",
+        f"Spearman ρ = {_fmt(fall.rho)}; {rise}; mean ε_rel "
+        + ", ".join(f"{_fmt(v)} (d={d:g})" for d, v in means.items()), fall.held,
+        ABSTRACT_SUCCESS)]
+    big = [d for d in table.index if d >= HIGH_DIM]
+    diffs = _paired_at(scaling, "eps_rel", "ga", "do_nothing", big)
+    out.append(Claim(
+        "relu_beats" + suffix, f"two-layer net, GA beats doing nothing for d ≥ {HIGH_DIM} "
+        f"({label})",
+        f"At every d ≥ {HIGH_DIM} the paired difference of ε_rel (GA − do nothing) over "
+        "seeds has its 95% t-interval below 0 (the sign test is reported too).",
+        "GA − do nothing, mean [95% interval], runs GA lower, sign-test p: " + "; ".join(
+            f"d={d:g}: {_interval(p)}, {p.n_below}/{p.n}, p={p.sign_p:.2g}"
+            for d, p in diffs.items()),
+        bool(diffs) and all(p.held for p in diffs.values()), ABSTRACT_SUCCESS))
+    m = per_seed(steps, "eps_rel", "ga").mean(axis=1)
+    c_min = float(m.idxmin())
+    out.append(Claim(
+        "relu_c_min" + suffix, f"“properly scaled”: two-layer net, best c ({label})",
+        f"The minimum over c of GA's mean ε_rel lies in [{C_WINDOW[0]}, {C_WINDOW[1]}] "
+        "around the theory's step c = 1.",
+        f"minimum {_fmt(float(m.min()))} at c = {c_min:g}; ε_rel {_fmt(float(m.get(1.0)))} at "
+        f"c = 1, {_fmt(float(m.iloc[0]))} at c = {m.index[0]:g}",
+        C_WINDOW[0] <= c_min <= C_WINDOW[1], ABSTRACT_SUCCESS))
+    return out
+
+
+def _mixture_claims(curve, plan):
+    acc = curve.pivot_table(index=["k", "seed"], columns="method", values="test_accuracy")
+    eps = curve.pivot_table(index=["k", "seed"], columns="method", values="eps_rel")
+    last = int(curve["k"].max())
+    first = paired_difference(acc.loc[1, "ga"], acc.loc[1, "retrain"])
+    worst_k, worst = 1, first
+    for k in range(1, last + 1):
+        p = paired_difference(acc.loc[k, "ga"], acc.loc[k, "retrain"])
+        if max(abs(p.low), abs(p.high)) > max(abs(worst.low), abs(worst.high)):
+            worst_k, worst = k, p
+    inside = lambda p: -ACCURACY_MARGIN <= p.low and p.high <= ACCURACY_MARGIN  # noqa: E731
+    forget = paired_difference(eps.loc[1, "ga"], eps.loc[1, "do_nothing"])
+    where = f"{plan.curve_seeds} seeds, d = 1000, ‖μ‖ = 4"
+    return [Claim(
+        "mixture_one_step", "mixture, one GA step: unlearns, and accuracy as retraining's",
+        f"The paired difference of test accuracy (GA − retrain) over seeds has its 95% "
+        f"t-interval inside ±{ACCURACY_MARGIN} after one removal, and ε_rel of GA is below "
+        "doing nothing's (t-interval of the paired difference below 0).",
+        f"accuracy GA − retrain at k = 1: {_interval(first)}; ε_rel GA − do nothing: "
+        f"{_interval(forget)} ({where})", inside(first) and forget.held, ABSTRACT_MIXTURE),
+        Claim(
+        "mixture_sequential", f"mixture, {last} points forgotten one after another "
+        "(sequential GA)", f"The same accuracy interval inside ±{ACCURACY_MARGIN} after "
+        f"each of the {last} removals (an extension: the abstract speaks of one step).",
+        f"widest interval: k = {worst_k}: {_interval(worst)} ({where})", inside(worst),
+        ABSTRACT_MIXTURE)]
+
+
+def measurements(frames, plan):
+    """Measured bands of this project (no verdicts): mean [min, max] over seeds."""
+    out = []
+    for suffix, label in FORGETS.items():
+        bands = _bands(frames["scaling_relu" + suffix], ("value", "method"), "eps_rel")
+        out.append(Claim(
+            "band_relu" + suffix, f"Two-layer net, ε_rel at c = 1, {label} forgotten", "",
+            "; ".join(f"d={d:g}: GA {bands[d, 'ga']}, do nothing {bands[d, 'do_nothing']}"
+                      for d in sorted({d for d, _ in bands})), None))
+    relu = frames["scaling_relu"]
+    small = [d for d in sorted(set(relu["value"])) if d <= 100]
+    diffs = _paired_at(relu, "eps_rel", "ga", "do_nothing", small)
+    out.append(Claim(
+        "low_dim", "Two-layer net at d ≤ 100 (n = 40 not ≪ d): ε_rel GA − do nothing", "",
+        "; ".join(f"d={d:g}: {_interval(p)}" for d, p in diffs.items()), None))
+    trained = relu.drop_duplicates(["value", "seed"])
+    steps = summarize(trained, by=("value",), metrics=("steps",))
+    capped = trained[trained["trained_eps_rel"] >= plan.eps_target]
+    capped_dims = ", ".join(f"{d:g}" for d in sorted(set(capped["value"])))
+    out.append(Claim(
+        "training", f"Training: GD steps chosen from {list(plan.relu_steps)} (the first "
+        f"whose trained ε_rel < {plan.eps_target:g}; the last is the cap)", "",
+        "steps used (min–max over seeds): " + ", ".join(
+            f"d={d:g}: {int(lo)}–{int(hi)}" for d, lo, hi in
+            zip(steps["value"], steps["steps_min"], steps["steps_max"]))
+        + f"; {len(capped)} of {len(trained)} runs stopped at the cap with trained ε_rel ≥ "
+          f"{plan.eps_target:g}" + (f" (d = {capped_dims})" if len(capped) else ""),
+        None))
+    out.append(_breaking(frames["breaking_relu"], plan))
+    gauge = summarize(trained, by=("value",), metrics=("rho",))
+    out.append(Claim(
+        "regime", "Regime gauge ρ = n·max|⟨x_i, x_j⟩| / min‖x_i‖² (n = 40); the paper's "
+        "guarantee assumes ρ < 1 (docs/theory.md §4)", "",
+        ", ".join(f"d={d:g}: {_fmt(v)}" for d, v in zip(gauge["value"], gauge["rho"])),
+        None))
+    curve = frames["generalization"]
+    acc = _bands(curve, ("k", "method"), "test_accuracy")
+    last = int(curve["k"].max())
+    out.append(Claim(
+        "mixture_levels", f"Mixture (d = 1000, ‖μ‖ = 4): test accuracy over "
+        f"{plan.curve_seeds} seeds", "",
+        f"before: {acc[0, 'ga']}; after k = {last} removals: GA {acc[last, 'ga']}, "
+        f"retrain {acc[last, 'retrain']}, do nothing {acc[last, 'do_nothing']}", None))
+    if "methods_cost" in frames:
+        out.append(_cost(frames["methods_cost"], plan))
+    return out
+
+
+def _bands(frame, by, metric):
+    """'mean [min–max]' over seeds of ``metric`` (``summarize``), keyed by the ``by`` values."""
+    table = summarize(frame, by=by, metrics=(metric,))
+    return {tuple(r[list(by)]): f"{_fmt(r[metric])} [{_fmt(r[metric + '_min'])}–"
+            f"{_fmt(r[metric + '_max'])}]" for _, r in table.iterrows()}
+
+
+def _breaking(frame, plan):
     failed = frame.attrs.get("failures", [])
-    n_big = sum(1 for n in plan.break_ns if n >= plan.break_dim) * plan.seeds
-    failed_big = sum(1 for j in failed if j.values[0] >= plan.break_dim)
-    ratio = ", ".join(f"{ga[n] / dn[n]:.2f} (n={n:g})" for n in ga.index)
-    measured = f"GA / do nothing (mean ε_rel) at d = {plan.break_dim}: {ratio}"
-    if n_big:
-        measured += (f"; training did not separate the data in {failed_big} of {n_big} runs "
-                     f"with n ≥ d")
-    held = bool(len(ga) >= 2 and ga.iloc[0] < dn.iloc[0] and ga.iloc[-1] >= dn.iloc[-1])
-    return Claim(
-        "breaks", f"Where it breaks: the one-step result needs n ≪ d (docs/theory.md §3.8: it fails "
-        f"for n ≥ d). At d = {plan.break_dim}, GA beats doing nothing for the fewest points "
-        f"but not for the most that still separate.", measured, held)
+    diffs = _paired_at(frame, "eps_rel", "ga", "do_nothing", sorted(set(frame["value"])))
+    text = "; ".join(f"n={n:g}: {_interval(p)}" for n, p in diffs.items())
+    if failed:
+        text += (f"; training did not separate the data in {len(failed)} runs (n = "
+                 f"{', '.join(sorted({f'{j.values[0]:g}' for j in failed}))})")
+    return Claim("breaking", f"More training points at d = {plan.break_dim}: ε_rel GA − do "
+                 "nothing, mean [95% interval]", "", text, None)
 
 
-def _generalization_claims(curve, plan):
-    acc = curve.pivot_table(index=["seed", "k"], columns="method", values="test_accuracy")
-    gap = (acc["ga"] - acc["retrain"]).abs().groupby(level="k").max()
-    at = lambda k, m: float(acc.xs(k, level="k")[m].mean())     # noqa: E731
-    last = int(gap.index.max())
-    one = Claim(
-        "mixture_one_step", "Gaussian mixture (d=1000, ‖μ‖=4): test accuracy ≈0.98 before "
-        f"and after one GA step, equal to retraining (held if ≥ 0.95 and within "
-        f"{ACCURACY_GAP} of retrain in every seed).",
-        f"test accuracy before {at(0, 'ga'):.3f}; after forgetting one point: GA "
-        f"{at(1, 'ga'):.3f}, retrain {at(1, 'retrain'):.3f}, largest |GA − retrain| "
-        f"{gap[1]:.3f} ({plan.curve_seeds} seeds)",
-        at(0, "ga") >= 0.95 and at(1, "ga") >= 0.95 and gap[1] <= ACCURACY_GAP)
-    over = gap[gap > ACCURACY_GAP]
-    holds_to = int(over.index.min()) - 1 if len(over) else last
-    seq = Claim(
-        "mixture_sequential", f"Forgetting {last} points one after another by sequential GA "
-        f"(re-certifying before each step) keeps test accuracy within {ACCURACY_GAP} of "
-        "retraining at every step.",
-        f"within {ACCURACY_GAP} in every seed up to k = {holds_to}; largest "
-        f"|GA − retrain|: " + (f"{gap[10]:.3f} at k = 10, " if last > 10 else "")
-        + f"{gap[last]:.3f} at k = {last}; mean accuracy at k = {last}: "
-        f"GA {at(last, 'ga'):.3f}, retrain "
-        f"{at(last, 'retrain'):.3f}, do nothing {at(last, 'do_nothing'):.3f}",
-        holds_to == last)
-    return [one, seq]
+def _cost(frame, plan):
+    rows = frame[frame["method"] != "do_nothing"]
+    eps, cost = _bands(rows, ("method",), "eps_rel"), _bands(rows, ("method",), "grad_evals")
+    parts = [f"{m}: ε_rel {eps[m,]}, gradient evaluations {cost[m,]}"
+             for m in dict.fromkeys(rows["method"])]
+    return Claim("methods_cost", f"Methods at d = {plan.cost_dim} (two-layer, largest-λ "
+                 "point): quality and cost", "", "; ".join(parts), None)
+
+
+def decay_sensitivity(scaling):
+    """Per-seed table of GA's eps_rel against d (with steps used) and the decay verdict
+    with each seed left out: (table DataFrame, held count, seed count).
+    """
+    table = per_seed(scaling, "eps_rel", "ga")
+    steps = scaling[scaling["method"] == "ga"].pivot_table(index="value", columns="seed",
+                                                           values="steps")
+    held = sum(falls_with(table.drop(columns=s)).held for s in table.columns) \
+        if table.shape[1] > 2 else 0
+    cells = table.apply(lambda col: [
+        f"{v:.3g} ({int(steps.loc[d, col.name])})" if math.isfinite(v) else "failed"
+        for d, v in col.items()])
+    cells.columns = [f"seed {s}" for s in table.columns]
+    return cells, int(held), int(table.shape[1])
+
+
+def check_claims(frames, plan):
+    """(paper claims, measurements) of a reproduction."""
+    return paper_claims(frames, plan), measurements(frames, plan)

@@ -1,8 +1,9 @@
-"""``python -m core.cli sweep``: options, the spec they describe, and the report."""
+"""``python -m core.cli sweep`` and ``reproduce``: options (light to import: the command
+line builds its parser from them), the sweep spec they describe, and the sweep report.
+"""
 from __future__ import annotations
 
-from core.sweeps.run import run_sweep
-from core.sweeps.spec import PARAMS, SweepSpec, check_param, parse_values
+from core.sweeps.spec import PARAMS, SweepSpec, check_param, parse_methods, parse_values
 
 
 def add_sweep_options(parser):
@@ -17,6 +18,25 @@ def add_sweep_options(parser):
     p("--sequential", action="store_true", help="one GA step per point")
     p("--out", required=True, metavar="CSV", help="results, written as jobs finish")
     p("--overwrite", action="store_true", help="replace an --out that holds another sweep")
+    add_methods_option(parser, "methods each run measures (default: ga,do_nothing,retrain,"
+                               "exact)")
+    add_executor_options(parser)
+
+
+def add_methods_option(parser, help_text):
+    """--methods NAME,NAME,... or all: names of core.compare.METHODS, checked when run."""
+    parser.add_argument("--methods", metavar="NAMES", help=help_text + "; e.g. "
+                        "ga,retrain,newton or all")
+
+
+def add_reproduce_options(parser):
+    """The reproduce subcommand's options."""
+    p = parser.add_argument
+    p("--out", required=True, metavar="DIR", help="directory for figures, CSVs, summary.md")
+    p("--quick", action="store_true", help="3 seeds, fewer dimensions (about 10 s warm on "
+      "2 cores); its verdicts are indicative")
+    add_methods_option(parser, "methods of every sweep (default: ga,do_nothing,retrain,"
+                               "exact; the quality-against-cost figure: all)")
     add_executor_options(parser)
 
 
@@ -35,7 +55,9 @@ def spec_from_args(args, scenario):
                      values=parse_values(args.values, args.vary) if args.vary in PARAMS
                      else (), seeds=args.seeds,
                      forget=tuple(args.forget) if args.forget else None, scale=args.scale,
-                     sequential=args.sequential).validated()
+                     sequential=args.sequential,
+                     **({"methods": parse_methods(args.methods)} if args.methods else {})
+                     ).validated()
 
 
 def run_cli(args, scenario, stream=None):
@@ -43,6 +65,7 @@ def run_cli(args, scenario, stream=None):
     import sys
 
     from core.sweeps.executors import make_executor
+    from core.sweeps.run import run_sweep
 
     stream = stream or sys.stderr
     check_param(args.vary)

@@ -1,9 +1,11 @@
 """Where sweep jobs run: every local core (threads or processes), or a Dask cluster.
 
-An executor has one method that matters, ``map_unordered(fn, items)``: it yields
-``fn(item)`` for every item as each finishes. ``fn`` must not raise (``core.sweeps.run.run_job``
-turns errors into outcomes); a job lost with its worker (a crashed process, a dead Dask
-worker) comes back as a failed ``JobOutcome``.
+An executor has one method that matters, ``map(fn, items, on_lost)``: it yields
+``fn(item)`` for every item as each finishes. ``fn`` should report its own errors in what it
+returns (``core.sweeps.run.run_job`` and ``core.sweeps.generalization.curve_job`` do); an item
+whose result never comes back (a crashed process, a dead Dask worker, an exception that
+escaped ``fn``) yields ``on_lost(item, error)`` instead, or raises when ``on_lost`` is None.
+The executors know nothing of what the items are: sweeps and forgetting curves both use them.
 
 Local threads are the default: the kernels release the GIL (``nogil=True``), start-up is
 free and Numba's compiled code is shared. Processes are there for code that holds the
@@ -67,6 +69,7 @@ class LocalExecutor:
         self._pool = None
 
     def describe(self):
+        """'2 local threads' (for messages)."""
         return "1 local worker" if self.workers == 1 else f"{self.workers} local {self.kind}"
 
     def _get_pool(self):
@@ -81,11 +84,12 @@ class LocalExecutor:
                     initializer=_ignore_sigint)
         return self._pool
 
-    def map_unordered(self, fn, items):
+    def map(self, fn, items, on_lost=None):
+        """Yield ``fn(item)`` as each finishes; ``on_lost(item, error)`` for a lost item."""
         items = list(items)
         if self.workers == 1 or len(items) <= 1:
             for item in items:
-                yield fn(item)
+                yield _call(fn, item, on_lost)
             return
         pool = self._get_pool()
         pending = {pool.submit(fn, item): item for item in items}
@@ -94,15 +98,13 @@ class LocalExecutor:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in finished:
                     item = pending.pop(fut)
-                    try:
-                        yield fut.result()
-                    except Exception as err:  # noqa: BLE001 -- e.g. BrokenProcessPool
-                        yield _lost(item, err)
+                    yield _result(fut, item, on_lost)
         finally:
             for fut in pending:
                 fut.cancel()
 
     def close(self):
+        """Stop the pool (waits for running jobs, cancels the others)."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -146,6 +148,7 @@ class DaskExecutor:
             raise
 
     def describe(self):
+        """'Dask at tcp://... (2 workers)'."""
         n = len(self.client.scheduler_info().get("workers", {}))
         return f"Dask at {self.address} ({n} workers)"
 
@@ -185,7 +188,8 @@ class DaskExecutor:
                              f"(e.g. {stale[0]}): restart them on the same code, so that "
                              "every job gives the same numbers.")
 
-    def map_unordered(self, fn, items):
+    def map(self, fn, items, on_lost=None):
+        """Yield ``fn(item)`` as each finishes; ``on_lost(item, error)`` for a lost item."""
         from distributed import as_completed
 
         items = list(items)
@@ -195,24 +199,37 @@ class DaskExecutor:
         index = {f.key: i for i, f in enumerate(futures)}
         try:
             for fut in as_completed(futures, loop=self.client.loop):
-                try:
-                    yield fut.result()
-                except Exception as err:  # noqa: BLE001 -- e.g. KilledWorker
-                    item = items[index[fut.key]]
-                    yield _lost(item, err)
+                yield _result(fut, items[index[fut.key]], on_lost)
         finally:
             self.client.cancel([f for f in futures if not f.done()])
 
     def close(self):
+        """Disconnect from the cluster."""
         self.client.close()
 
 
-def _lost(item, err):
-    """The failed outcome of a job that did not come back (the worker died, ...)."""
-    from core.sweeps.run import JobOutcome
-    from core.sweeps.spec import Job
+def _call(fn, item, on_lost):
+    """``fn(item)`` inline; an exception that escapes ``fn`` goes to ``on_lost``."""
+    try:
+        return fn(item)
+    except Exception as err:  # noqa: BLE001 -- reported like a lost worker
+        if on_lost is None:
+            raise
+        return on_lost(item, err)
 
-    if isinstance(item, Job):
-        return JobOutcome(job=item, error=f"the job was lost with its worker: "
-                                          f"{type(err).__name__}: {err}")
-    raise err
+
+def _result(fut, item, on_lost):
+    """A finished future's value, or ``on_lost(item, error)`` if it holds an error
+    (BrokenProcessPool, KilledWorker, ...); re-raised when ``on_lost`` is None.
+    """
+    try:
+        return fut.result()
+    except Exception as err:  # noqa: BLE001 -- e.g. BrokenProcessPool, KilledWorker
+        if on_lost is None:
+            raise
+        return on_lost(item, err)
+
+
+def lost_message(err):
+    """What a lost item reports: 'lost with its worker: KilledWorker: ...'."""
+    return f"the job was lost with its worker: {type(err).__name__}: {err}"

@@ -22,6 +22,8 @@ from core.compare import prepare, train_options
 from core.errors import InputError
 from core.kkt import certify
 from core.models import test_predictions
+from core.sweeps.executors import lost_message
+from core.sweeps.stats import summarize
 from core.unlearn import check_forget, retained_index, retrain_without, sequential_ga_steps
 
 CURVE_COLUMNS = ("k", "removed", "method", "test_accuracy", "test_agreement", "eps_rel",
@@ -70,12 +72,12 @@ def forgetting_curve(prepared, order, scale=1.0, progress=None):
     """
     ctx, sc, original = prepared.ctx, prepared.scenario, prepared.original
     if ctx.X_test is None:
-        raise InputError("Generalization needs a test set: use mixture data (--data "
-                         "mixture) or an .npz upload with X_test and y_test.")
+        raise InputError("Generalization needs a test set: use mixture data or an .npz "
+                         "upload with X_test and y_test.")
     order = check_forget(order, ctx.y)
     if not order:
         raise InputError("Give at least one point to forget.")
-    opts = train_options(sc)
+    opts = train_options(sc, prepared.dataset)
     certify_opts = dict(kink_tol=sc.kink_tol, active_tol=sc.active_tol)
     rows = []
 
@@ -134,7 +136,8 @@ def forgetting_curves(base, n_forget, scale, seeds, executor, progress=None):
     """
     items = [(base.replace(seed=base.seed + s), n_forget, scale) for s in range(seeds)]
     parts, failures = {}, []
-    for done, (seed, res) in enumerate(executor.map_unordered(curve_job, items), 1):
+    results = executor.map(curve_job, items, on_lost=lost_curve)
+    for done, (seed, res) in enumerate(results, 1):
         if isinstance(res, str):
             failures.append((seed, res))
         else:
@@ -149,11 +152,12 @@ def forgetting_curves(base, n_forget, scale, seeds, executor, progress=None):
     return curve, failures
 
 
+def lost_curve(item, err):
+    """What ``curve_job`` would return for a seed lost with its worker: (seed, message)."""
+    return item[0].seed, lost_message(err)
+
+
 def summarize_curve(frame):
-    """Mean, min and max over seeds of test accuracy and agreement per (k, method)."""
-    metrics = ["test_accuracy", "test_agreement", "eps_rel"]
-    grouped = frame.groupby(["k", "method"], sort=False)
-    res = pd.concat([grouped[metrics].mean(), grouped[metrics].min().add_suffix("_min"),
-                     grouped[metrics].max().add_suffix("_max")], axis=1)
-    res["n_seeds"] = grouped["seed"].nunique() if "seed" in frame else 1
-    return res.reset_index()
+    """Mean, min and max over seeds of test accuracy, agreement and eps_rel per (k, method)."""
+    return summarize(frame, by=("k", "method"),
+                     metrics=("test_accuracy", "test_agreement", "eps_rel"))

@@ -20,9 +20,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.compare import METHODS, compare, default_forget, prepare, retrain_model
+import core.compare as engine
 from core.errors import InputError
-from core.sweeps.spec import COLUMNS, Job, SweepSpec
+from core.sweeps.executors import lost_message, make_executor
+from core.sweeps.spec import COLUMNS, Job, SweepSpec, order_methods
 from core.sweeps.store import (
     Appender,
     group_rows,
@@ -44,6 +45,7 @@ class JobOutcome:
 
     @property
     def ok(self):
+        """True when the job gave its rows."""
         return self.error is None
 
 
@@ -82,22 +84,47 @@ def run_job(job):
     return JobOutcome(job=job, rows=tuple(rows), seconds=time.perf_counter() - start)
 
 
+def prepare_until(scenario, steps_ladder=(), eps_target=0.01):
+    """Train with the first step count of ``steps_ladder`` whose certificate on S has
+    eps_rel < ``eps_target`` (the last one, the cap, otherwise); the scenario's own steps
+    when the ladder is empty. Each try trains from W_0 (no warm start): the model of a
+    try is exactly the model of a plain run with that many steps. A try whose model does
+    not separate S moves on to the next count; at the cap its InputError is raised.
+
+    Returns
+    -------
+    Prepared (its scenario carries the steps used, so retraining uses them too)
+    """
+    if not steps_ladder:
+        return engine.prepare(scenario)
+    for steps in steps_ladder:
+        try:
+            prepared = engine.prepare(scenario.replace(steps=int(steps)))
+        except InputError:          # not separated yet: train longer (raised at the cap)
+            if steps == steps_ladder[-1]:
+                raise
+            continue
+        if prepared.original.eps_rel < eps_target:
+            break
+    return prepared
+
+
 def _job_rows(job):
-    prepared = prepare(job.scenario)
-    forget = job.forget if job.forget is not None else default_forget(prepared)
+    prepared = prepare_until(job.scenario, job.steps_ladder, job.eps_target)
+    forget = job.forget if job.forget is not None else engine.default_forget(prepared)
     if job.param != "scale":
-        comparison = compare(prepared, forget, scale=job.scale, sequential=job.sequential,
-                             methods=job.methods)
+        comparison = engine.compare(prepared, forget, scale=job.scale,
+                                    sequential=job.sequential, methods=job.methods)
         return _rows(job, job.values[0], prepared, comparison, comparison.methods)
-    # scale: one training and one retrain; do-nothing, retrain, exact do not depend on c
-    retrained = retrain_model(prepared, forget)
-    first = compare(prepared, forget, scale=job.values[0], sequential=job.sequential,
-                    retrained=retrained, methods=job.methods)
+    # scale: one training and one retrain; only GA (and exact's cosine) depend on c
+    retrained = engine.retrain_model(prepared, forget)
+    first = engine.compare(prepared, forget, scale=job.values[0], sequential=job.sequential,
+                           retrained=retrained, methods=job.methods)
     rows = _rows(job, job.values[0], prepared, first, first.methods)
     ga_only = tuple(m for m in ("ga", "exact") if m in job.methods)
     for c in job.values[1:]:
-        other = compare(prepared, forget, scale=c, sequential=job.sequential,
-                        retrained=retrained, methods=ga_only)
+        other = engine.compare(prepared, forget, scale=c, sequential=job.sequential,
+                               retrained=retrained, methods=ga_only)
         results = dict(first.methods, ga=other.methods["ga"])
         rows += _rows(job, c, prepared, other, results)
     return rows
@@ -106,10 +133,10 @@ def _job_rows(job):
 def _rows(job, value, prepared, comparison, results):
     gauge = prepared.gauge
     forget = " ".join(str(f) for f in comparison.forget)
+    trained = dict(steps=prepared.scenario.n_steps if prepared.trained is not None else 0,
+                   trained_eps_rel=prepared.original.eps_rel)
     rows = []
-    for name in METHODS:
-        if name not in results:
-            continue
+    for name in order_methods(results):
         res = results[name]
         cert = res.certificate
         rows.append(format_row(dict(
@@ -119,8 +146,14 @@ def _rows(job, value, prepared, comparison, results):
             cosine_to_retrain=res.cosine_to_retrain, cosine_to_exact=res.cosine_to_exact,
             forget=forget, forget_margin=float(max(res.forget_margins)),
             test_accuracy=res.test_accuracy, test_agreement=res.test_agreement,
-            rho=gauge.rho, n_lt_d=bool(gauge.n_lt_d), seconds=res.seconds)))
+            rho=gauge.rho, n_lt_d=bool(gauge.n_lt_d), seconds=res.seconds,
+            grad_evals=getattr(res, "grad_evals", None), **trained)))
     return rows
+
+
+def lost_outcome(job, err):
+    """The failed outcome of a job that did not come back (its worker died, ...)."""
+    return JobOutcome(job=job, error=lost_message(err))
 
 
 def format_row(row):
@@ -157,8 +190,6 @@ def run_sweep(spec, out=None, executor=None, progress=None, overwrite=False):
     -------
     SweepResult; ``interrupted`` is set (and the finished rows kept) on KeyboardInterrupt
     """
-    from core.sweeps.executors import make_executor
-
     spec = spec.validated()
     start = time.perf_counter()
     jobs = spec.jobs()
@@ -174,7 +205,7 @@ def run_sweep(spec, out=None, executor=None, progress=None, overwrite=False):
     own = executor is None
     executor = make_executor() if own else executor
     writer = Appender(out) if out is not None else None
-    outcomes = executor.map_unordered(run_job, todo)
+    outcomes = executor.map(run_job, todo, on_lost=lost_outcome)
     try:
         for outcome in outcomes:
             finished += 1

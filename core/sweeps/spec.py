@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from core.compare import METHODS
+import core.compare as engine
 from core.data import check_sizes
 from core.errors import InputError
 from core.scenario import Scenario
@@ -22,9 +22,14 @@ PARAMS = {
     "mu_norm": (float, "a finite mixture mean norm >= 0 (mixture data)"),
     "kink_tol": (float, "a kink tolerance kappa in [0, 1) (relu)"),
 }
+STEPS_DOMAIN = (int, "an integer number of GD steps >= 1")
 COLUMNS = ("model", "param", "value", "seed", "method", "eps", "eps_rel", "delta", "tau",
            "n_support", "converged", "cosine_to_retrain", "cosine_to_exact", "forget",
-           "forget_margin", "test_accuracy", "test_agreement", "rho", "n_lt_d", "seconds")
+           "forget_margin", "test_accuracy", "test_agreement", "rho", "n_lt_d", "seconds",
+           "grad_evals", "steps", "trained_eps_rel")
+# what a sweep runs unless told otherwise (``--methods``): one GA step and its references
+DEFAULT_METHODS = ("ga", "do_nothing", "retrain", "exact")
+EPS_TARGET = 0.01           # "train until": the trained model's eps_rel on S below this
 TEXT_COLUMNS = ("model", "param", "method", "forget")
 MAX_SEEDS = 1000
 MAX_JOBS = 100_000
@@ -36,6 +41,10 @@ class SweepSpec:
 
     Seeds are ``base.seed + k`` for k = 0 .. seeds - 1. ``forget`` None forgets, in every
     job, the support vector with the largest lam (``core.compare.default_forget``).
+    ``methods``: names from ``core.compare.METHODS`` (checked when the spec is validated;
+    ga always). ``steps_ladder`` (e.g. (500, 1000, 2000, 4000)) trains each job with the
+    first step count whose certificate on S has eps_rel < ``eps_target``, else the last
+    one (the cap); empty: the scenario's steps.
     """
 
     base: Scenario
@@ -45,7 +54,9 @@ class SweepSpec:
     forget: tuple | None = None
     scale: float = 1.0
     sequential: bool = False
-    methods: tuple = METHODS
+    methods: tuple = DEFAULT_METHODS
+    steps_ladder: tuple = ()
+    eps_target: float = EPS_TARGET
 
     def validated(self):
         """A checked copy (values converted to the parameter's type); raises InputError."""
@@ -53,13 +64,13 @@ class SweepSpec:
 
     @property
     def seed_list(self):
+        """The seeds base.seed, base.seed + 1, ... of the sweep."""
         return tuple(self.base.seed + k for k in range(self.seeds))
 
     @property
     def expected_methods(self):
         """The methods each (value, seed) gives a row for."""
-        return tuple(m for m in METHODS if m in self.methods
-                     and (m != "exact" or not self.base.is_relu))
+        return tuple(m for m in self.methods if m != "exact" or not self.base.is_relu)
 
     def jobs(self):
         """The independent jobs: one per (value, seed), or one per seed for ``scale``.
@@ -71,7 +82,8 @@ class SweepSpec:
         groups = [spec.values] if spec.param == "scale" else [(v,) for v in spec.values]
         return [Job(param=spec.param, values=vals, seed=seed,
                     scenario=spec.scenario_for(vals[0], seed), forget=spec.forget,
-                    scale=spec.scale, sequential=spec.sequential, methods=spec.methods)
+                    scale=spec.scale, sequential=spec.sequential, methods=spec.methods,
+                    steps_ladder=spec.steps_ladder, eps_target=spec.eps_target)
                 for vals in groups for seed in spec.seed_list]
 
     def scenario_for(self, value, seed):
@@ -85,14 +97,18 @@ class SweepSpec:
         """Plain JSON-ready form (what ``<stem>.sweep.json`` holds)."""
         return dict(base=self.base.to_dict(), param=self.param, values=list(self.values),
                     seeds=self.seeds, forget=None if self.forget is None else list(self.forget),
-                    scale=self.scale, sequential=self.sequential, methods=list(self.methods))
+                    scale=self.scale, sequential=self.sequential, methods=list(self.methods),
+                    steps_ladder=list(self.steps_ladder), eps_target=self.eps_target)
 
     @classmethod
     def from_dict(cls, d):
+        """The spec of ``to_dict``'s form."""
         return cls(base=Scenario.from_dict(d["base"]), param=d["param"],
                    values=tuple(d["values"]), seeds=d["seeds"],
                    forget=None if d["forget"] is None else tuple(d["forget"]),
-                   scale=d["scale"], sequential=d["sequential"], methods=tuple(d["methods"]))
+                   scale=d["scale"], sequential=d["sequential"], methods=tuple(d["methods"]),
+                   steps_ladder=tuple(d.get("steps_ladder", ())),
+                   eps_target=d.get("eps_target", EPS_TARGET))
 
 
 @dataclass(frozen=True)
@@ -107,6 +123,8 @@ class Job:
     scale: float
     sequential: bool
     methods: tuple
+    steps_ladder: tuple = ()
+    eps_target: float = EPS_TARGET
 
     @property
     def keys(self):
@@ -128,26 +146,60 @@ def parse_values(text, param):
     check_param(param)
     tokens = [t.strip() for t in str(text).split(",")]
     if not any(tokens):
-        raise InputError("--values is empty: give a comma-separated list, e.g. 50,200,1000.")
+        raise InputError("The list of values is empty: give a comma-separated list, e.g. "
+                         "50,200,1000.")
     out = []
     for t in tokens:
         if not t:
-            raise InputError(f"--values {text!r} has an empty entry: remove the extra comma.")
+            raise InputError(f"The values {text!r} have an empty entry: remove the extra comma.")
         try:
             out.append(float(t))
         except ValueError:
-            raise InputError(f"--values: {t!r} is not a number.") from None
+            raise InputError(f"The value {t!r} is not a number.") from None
     return tuple(out)
 
 
+def parse_methods(text):
+    """'ga,newton' -> ('ga', 'newton'); 'all' -> every name of core.compare.METHODS.
+
+    Names are checked against core.compare.METHODS as it is when called (ga is added if
+    missing: every sweep measures the one GA step); raises InputError.
+    """
+    known = tuple(engine.METHODS)
+    tokens = [t.strip() for t in str(text).split(",") if t.strip()]
+    if tokens == ["all"]:
+        return known
+    if not tokens:
+        raise InputError(f"--methods is empty: give names from {', '.join(known)}, or all.")
+    return check_methods(tokens)
+
+
+def check_methods(names):
+    """The names, ga first if missing, each checked against core.compare.METHODS."""
+    known = tuple(engine.METHODS)
+    unknown = [m for m in names if m not in known]
+    if unknown:
+        raise InputError(f"Unknown method {unknown[0]!r}: choose from {', '.join(known)} "
+                         "(or all).")
+    names = tuple(dict.fromkeys(names))
+    return names if "ga" in names else ("ga",) + names
+
+
+def order_methods(names):
+    """``names`` in the order of core.compare.METHODS (read when called), unknown last."""
+    rank = {m: i for i, m in enumerate(engine.METHODS)}
+    return sorted(names, key=lambda m: rank.get(m, len(rank)))
+
+
 def check_param(param):
+    """Raise InputError unless ``param`` is one of PARAMS."""
     if param not in PARAMS:
         raise InputError(f"Unknown sweep parameter {param!r}: vary one of "
                          f"{', '.join(PARAMS)}.")
 
 
 def _convert(param, value):
-    kind, domain = PARAMS[param]
+    kind, domain = STEPS_DOMAIN if param == "steps" else PARAMS[param]
     bad = InputError(f"{param}={value!r} is outside its domain: {param} must be {domain}.")
     if isinstance(value, bool):
         raise bad
@@ -182,7 +234,7 @@ def validate_spec(spec):
         raise InputError(f"{len(values)} values x {spec.seeds} seeds is more than "
                          f"{MAX_JOBS} jobs: split the sweep.")
     if base.seed + spec.seeds - 1 > 2**32 - 1:
-        raise InputError("base seed + seeds exceeds 2**32 - 1: use a smaller --seed.")
+        raise InputError("base seed + seeds exceeds 2**32 - 1: use a smaller base seed.")
     _check_relevant(spec.param, base)
     for v in values:
         if spec.param == "scale":
@@ -208,21 +260,26 @@ def validate_spec(spec):
                              f"with {n_min} points (indices 0 to {n_min - 1}).")
     if not math.isfinite(spec.scale) or spec.scale < 0:
         raise InputError(f"scale must be a finite number >= 0, not {spec.scale!r}.")
-    unknown = [m for m in spec.methods if m not in METHODS]
-    if unknown or "ga" not in spec.methods:
-        raise InputError(f"methods must include ga and come from {', '.join(METHODS)}.")
+    if isinstance(spec.methods, str):
+        raise InputError("methods must be a list of names, e.g. ('ga', 'retrain').")
+    methods = check_methods(tuple(spec.methods))
+    ladder = tuple(int(_convert("steps", s)) for s in spec.steps_ladder)
+    if any(s < 1 for s in ladder) or list(ladder) != sorted(set(ladder)):
+        raise InputError(f"steps_ladder must be increasing step counts >= 1, not {ladder}.")
+    if not (math.isfinite(spec.eps_target) and spec.eps_target > 0):
+        raise InputError(f"eps_target must be a number > 0, not {spec.eps_target!r}.")
     return replace(spec, base=base, values=values, forget=forget, scale=float(spec.scale),
-                   methods=tuple(spec.methods))
+                   methods=methods, steps_ladder=ladder, eps_target=float(spec.eps_target))
 
 
 def _check_relevant(param, base):
     if base.data_file and param in ("dim", "n_samples", "mu_norm"):
         raise InputError(f"{param} is fixed by the data file {base.data_file}: "
-                         "vary it with generated data (--data).")
-    if param == "dim" and base.data in ("blobs", "moons", "xor") and not base.data_file:
-        raise InputError(f"The {base.data} toy data are 2-D: vary dim with --data "
-                         "orthogonal or mixture.")
+                         "vary it with generated data.")
+    if param == "dim" and base.is_toy:
+        raise InputError(f"The {base.data} toy data are 2-D: vary dim with orthogonal or "
+                         "mixture data.")
     if param in ("width", "kink_tol") and not base.is_relu:
-        raise InputError(f"{param} only matters for the two-layer net: use --model relu.")
+        raise InputError(f"{param} only matters for the two-layer net: use the relu model.")
     if param == "mu_norm" and base.data != "mixture":
-        raise InputError("mu_norm only matters for mixture data: use --data mixture.")
+        raise InputError("mu_norm only matters for mixture data: use mixture data.")

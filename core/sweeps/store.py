@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.compare import METHODS
 from core.errors import InputError
-from core.sweeps.spec import COLUMNS, TEXT_COLUMNS
+from core.sweeps.spec import COLUMNS, TEXT_COLUMNS, order_methods
 
 
 def spec_path(out):
@@ -73,6 +72,7 @@ def read_raw(path):
 
 
 def group_rows(rows):
+    """Rows grouped by (value, seed)."""
     groups = {}
     for r in rows:
         groups.setdefault((float(r["value"]), int(r["seed"])), []).append(r)
@@ -87,13 +87,14 @@ def complete_groups(spec, raw):
 
 
 def ordered_rows(spec, rows):
-    """Rows in the fixed order: values as given, seeds ascending, methods as METHODS."""
-    rank = {m: i for i, m in enumerate(METHODS)}
+    """Rows in the fixed order: values as given, seeds ascending, methods as
+    core.compare.METHODS.
+    """
     out = []
     for v in spec.values:
         for s in spec.seed_list:
-            group = rows.get((float(v), s), [])
-            out.extend(sorted(group, key=lambda r: rank[r["method"]]))
+            group = {r["method"]: r for r in rows.get((float(v), s), [])}
+            out.extend(group[m] for m in order_methods(group))
     return out
 
 
@@ -105,10 +106,12 @@ class Appender:
         self.writer = csv.DictWriter(self.fh, fieldnames=COLUMNS)
 
     def write(self, rows):
+        """Append ``rows`` and flush."""
         self.writer.writerows(rows)
         self.fh.flush()
 
     def close(self):
+        """Close the file."""
         self.fh.close()
 
 
@@ -139,24 +142,6 @@ def read_results(path_or_buffer):
                         keep_default_na=False, na_values=[""])
     for c in ("converged", "n_lt_d"):
         frame[c] = frame[c].astype(bool)
-    for c in ("cosine_to_exact", "test_accuracy", "test_agreement"):
+    for c in ("cosine_to_exact", "test_accuracy", "test_agreement", "grad_evals"):
         frame[c] = frame[c].astype(float)
     return frame
-
-
-def summarize(frame, by=("model", "value", "method"), metrics=None):
-    """Mean, min and max over seeds of each metric, one row per ``by`` group.
-
-    Columns ``<metric>``, ``<metric>_min``, ``<metric>_max`` and ``n_seeds``.
-    """
-    metrics = metrics or ("eps", "eps_rel", "delta", "tau", "cosine_to_retrain",
-                          "cosine_to_exact", "forget_margin", "test_accuracy",
-                          "test_agreement", "rho", "seconds")
-    metrics = [m for m in metrics if m in frame]
-    grouped = frame.groupby(list(by), sort=False)
-    out = grouped[metrics].mean()
-    lo = grouped[metrics].min().add_suffix("_min")
-    hi = grouped[metrics].max().add_suffix("_max")
-    res = pd.concat([out, lo, hi], axis=1)
-    res["n_seeds"] = grouped["seed"].nunique()
-    return res.reset_index()

@@ -1,0 +1,157 @@
+"""The one set of validation rules for every shared value (docs/architecture.md).
+
+Scenario, training, the CLI, the URL and the scenario file all check their values here, so
+a value is accepted or refused with the same message wherever it comes from. Every rule
+raises core.errors.InputError with one sentence naming the value; nothing else is raised.
+This module imports only NumPy and core.errors (no upward imports).
+"""
+import math
+
+import numpy as np
+
+from core.errors import InputError
+
+MAX_STEPS = 200_000
+MAX_WIDTH = 5000
+MAX_SCALE = 10.0      # c, the multiplier of the theory GA step; docs/theory.md §3.8 uses <= 3
+MAX_LIFT = 20_000     # D of the random-feature lift
+MAX_LR = 1e6
+# Work model of ``work_estimate`` (seconds per unit of each part); see its docstring.
+WORK_OVERHEAD = 0.05
+WORK_DRAW = 2e-8          # one normal draw (data and W_0)
+WORK_STEP = 7e-11         # one multiply-add of a GD step's matrix product
+WORK_LOSS = 5e-9          # one loss/weight evaluation (n m per step)
+WORK_CERT_RELU = 5e-6     # times n^2.2
+WORK_CERT_LINEAR = 1e-8   # times n^2
+
+
+def check_choice(name, value, options):
+    """Raise InputError unless value is one of options."""
+    if value not in options:
+        raise InputError(f"{name} must be one of {', '.join(map(str, options))}, "
+                         f"not {value!r}.")
+
+
+def check_integer(name, value, low, high, hint=""):
+    """Raise InputError unless value is an int (not bool) with low <= value <= high."""
+    if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+            or not low <= value <= high):
+        raise InputError(f"{name} must be an integer from {low} to {high}{hint}, not {value!r}.")
+
+
+def _is_number(value):
+    return (not isinstance(value, bool) and isinstance(value, (int, float, np.number))
+            and math.isfinite(value))
+
+
+def check_positive(name, value, high=math.inf):
+    """Raise InputError unless value is a finite number with 0 < value <= high."""
+    if not _is_number(value) or value <= 0 or value > high:
+        bound = "" if high == math.inf else f" at most {high:g}"
+        raise InputError(f"{name} must be a positive finite number{bound}, not {value!r}.")
+
+
+def check_range(name, value, low, high=math.inf, below=False):
+    """Raise InputError unless value is finite with low <= value <= high (< high if below)."""
+    over = value >= high if below else value > high
+    if not _is_number(value) or value < low or over:
+        upper = "" if high == math.inf else f" and {'below' if below else 'at most'} {high:g}"
+        raise InputError(f"{name} must be a finite number >= {low:g}{upper}, not {value!r}.")
+
+
+def check_scale(value):
+    """c, the GA step multiplier: finite, 0 <= c <= MAX_SCALE."""
+    check_range("c (the step-size multiplier)", value, 0.0, MAX_SCALE)
+    return float(value)
+
+
+def check_lr(value):
+    """The learning rate: 0 < lr <= MAX_LR."""
+    check_positive("lr", value, MAX_LR)
+
+
+def check_kink_tol(value):
+    """kappa: a cosine band, 0 <= kappa < 1."""
+    check_range("kink_tol", value, 0.0, 1.0, below=True)
+
+
+def check_steps(value):
+    """GD steps: an integer from 1 to MAX_STEPS."""
+    check_integer("steps", value, 1, MAX_STEPS)
+
+
+def check_width(value):
+    """Hidden width m of the ReLU net: an integer from 2 to MAX_WIDTH."""
+    check_integer("width", value, 2, MAX_WIDTH, hint=" (the net needs a neuron of each "
+                                                     "output sign)")
+
+
+def check_lift(value):
+    """D of the random-feature lift: 0 (off) or an integer from 1 to MAX_LIFT."""
+    check_integer("lift", value, 0, MAX_LIFT, hint=" (0 = no lift)")
+
+
+def check_classes(value, available):
+    """Two distinct class labels, both in ``available``; returns them as a tuple of ints."""
+    if (not isinstance(value, (tuple, list)) or len(value) != 2
+            or not all(isinstance(c, (int, np.integer)) and not isinstance(c, bool)
+                       for c in value)):
+        raise InputError(f"classes must be two class labels like 3,8, not {value!r}.")
+    if value[0] == value[1]:
+        raise InputError(f"classes must be two different labels, not {value[0]} twice.")
+    for c in value:
+        if c not in available:
+            raise InputError(f"class {c} does not exist: choose from "
+                             f"{', '.join(map(str, available))}.")
+    return (int(value[0]), int(value[1]))
+
+
+def check_indices(values, n_points=None, name="forget"):
+    """Point indices: integers, none repeated, and within 0..n_points-1 when n_points is
+    given (>= 0 otherwise); returns them as a tuple of ints, in the given order.
+
+    core.unlearn.check_forget adds the rule that needs the labels (not a whole class).
+    """
+    out = []
+    for i in values:
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+            raise InputError(f"{name} indices must be integers >= 0, not {i!r}.")
+        if n_points is not None and not 0 <= i < n_points:
+            raise InputError(f"{name} index {i} is out of range: points are 0 to "
+                             f"{n_points - 1}.")
+        if i < 0:
+            raise InputError(f"{name} indices must be integers >= 0, not {i!r}.")
+        if i in out:
+            raise InputError(f"{name} index {i} is listed twice.")
+        out.append(int(i))
+    return tuple(out)
+
+
+def parse_int_list(text, name):
+    """'3,8' -> (3, 8); raises InputError quoting the text when it is not such a list."""
+    parts = [p.strip() for p in str(text).split(",") if p.strip()]
+    try:
+        return tuple(int(p) for p in parts)
+    except ValueError:
+        raise InputError(f"{name}={text!r} must be integers separated by commas, "
+                         "like 3,8.") from None
+
+
+def work_estimate(n_samples, dim, width, steps, is_relu=True, certificates=1):
+    """seconds ~ overhead + draws (n d + m d) + steps (step multiply-adds + n m) + certificates.
+
+    A rough model of prepare() (``certificates=1``) or of a comparison (3): drawing the data
+    and W_0 (WORK_DRAW per normal draw), each GD step's matrix product (m n^2 in Gram space
+    when n < d, 2 m n d in primal space, WORK_STEP per multiply-add, as core.train sizes its
+    chunks) plus its n m loss and weight evaluations (WORK_LOSS), and each certificate
+    (WORK_CERT_RELU n^2.2 for the ReLU net, WORK_CERT_LINEAR n^2 for the linear model).
+    The constants were fitted by timing runs on this machine (warm Numba cache, one BLAS
+    thread); use the result as an order of magnitude.
+    """
+    n, d = int(n_samples), int(dim)
+    m = int(width) if is_relu else 1
+    step_work = m * n * (n if n < d else 2 * d)
+    certificate = WORK_CERT_RELU * n ** 2.2 if is_relu else WORK_CERT_LINEAR * n ** 2
+    return (WORK_OVERHEAD + WORK_DRAW * (n * d + m * d)
+            + steps * (WORK_STEP * step_work + WORK_LOSS * n * m)
+            + certificates * certificate)

@@ -1,0 +1,103 @@
+"""Methods: every unlearning method's quality against its cost on the current forget list,
+and a LiRA-style membership audit of the forgotten point (docs/theory.md §3.7)."""
+import streamlit as st
+
+from core.compare import METHODS, default_forget
+from core.errors import InputError
+from core.methods import HYPERPARAMETERS
+from ui import cached, methods_view, session, state, widgets
+from ui.figures import label
+
+SHADOW_CHOICES = (4, 8, 16, 32, 64)
+
+session.page_header("Methods: quality against cost, and a membership audit")
+prep = session.require_prepared()
+sc, pres = state.scenario(), state.presentation()
+forget = tuple(state.forget() or default_forget(prep))
+usable = [m for m in METHODS if m != "exact" or not sc.is_relu]
+st.caption(f"Forgetting {', '.join(f'#{i}' for i in forget)} (the Unlearn page's forget "
+           "list). Every method starts from the certified model θ̂ (min margin 1) and is "
+           "certified on R without rescaling; cost counts per-sample gradient evaluations.")
+
+key = state.widget_key("methods.page")
+chosen = st.multiselect("methods", usable, format_func=label, key=key,
+                        default=[m for m in state.page_methods(usable) if m in usable],
+                        on_change=state.store_widget, args=("methods.page", key))
+if not chosen:
+    st.info("Choose at least one method.", icon=":material/touch_app:")
+    st.stop()
+chosen = tuple(m for m in METHODS if m in chosen)
+
+tunable = [m for m in chosen if any((m, p) in methods_view.PARAM_INPUTS
+                                    for p in HYPERPARAMETERS.get(m, ()))]
+params = state.method_params()
+if tunable:
+    with st.expander("hyperparameters (defaults: see docs/theory.md §3.7)"):
+        new = {}
+        for col, name in zip(st.columns(len(tunable)), tunable):
+            col.markdown(f"**{label(name)}**")
+            for hp in HYPERPARAMETERS[name]:
+                if (name, hp) not in methods_view.PARAM_INPUTS:
+                    continue
+                text, low, high, default, step = methods_view.PARAM_INPUTS[(name, hp)]
+                value = col.number_input(text, low, high, params.get(name, {}).get(hp, default),
+                                         step, key=f"ux.mp.{name}.{hp}")
+                if value is not None and value != default:
+                    new.setdefault(name, {})[hp] = value
+        state.set_method_params(new)
+        params = state.method_params()
+params_json = cached.params_key({m: p for m, p in params.items() if m in chosen})
+
+try:
+    comp = widgets.run_with_progress(
+        lambda progress: cached.methods_comparison(sc, forget, chosen, params_json,
+                                                   _progress=progress),
+        "Running the methods...")
+except InputError as err:
+    widgets.show_error(err, "Change the hyperparameters or the methods.")
+    st.stop()
+
+frame = methods_view.quality_frame(comp)
+if frame["grad_evals"].notna().any():       # exact alone has no gradient count
+    widgets.chart(cached.spec(methods_view.quality_cost_chart, frame, pres),
+                  "methods quality against cost")
+numeric = frame.select_dtypes("number").columns
+widgets.table(frame.drop(columns="method"), "methods quality and cost", hide_index=True,
+              column_config={c: st.column_config.NumberColumn(format="%.4g") for c in numeric})
+
+st.markdown("#### Membership audit (LiRA-style shadows)")
+mia_on, shadows = state.mia_settings()
+toggle, size = st.columns([1, 3], vertical_alignment="bottom")
+mia_on = toggle.toggle("run the audit", value=mia_on, key="ux.mp.mia_toggle")
+shadows = size.select_slider("shadow pairs K (2K trainings per forgotten point)",
+                             SHADOW_CHOICES, value=shadows if shadows in SHADOW_CHOICES else 16,
+                             key="ux.mp.shadows")
+state.set_mia_settings(mia_on, shadows)
+st.caption("K shadow models are trained with the forgotten point (IN) and K without (OUT), "
+           "on fresh draws of the generator (uploaded data: random halves of the other "
+           "points). The statistic is the normalized margin s = q_l / min_T q; Gaussians "
+           "fitted to IN and OUT give each method's p_member. Do nothing should look like a "
+           "member, retraining like a non-member.")
+if not mia_on:
+    st.stop()
+try:
+    audit = widgets.run_with_progress(
+        lambda progress: cached.mia_audit(sc, forget, chosen, params_json, shadows,
+                                          _progress=progress),
+        "Membership audit", key=cached.key_of(sc, forget, list(chosen), params_json, shadows),
+        estimate=cached.estimate(sc) * shadows * len(forget))
+except InputError as err:
+    widgets.show_error(err, "Use fewer shadows or other data.")
+    st.stop()
+
+point = 0
+if len(forget) > 1:
+    point = st.selectbox("forgotten point", range(len(forget)),
+                         format_func=lambda i: f"#{forget[i]}", key="ux.mp.mia_point")
+shadow_frame, curves, audited = methods_view.audit_frames(audit, comp, point)
+widgets.chart(cached.spec(methods_view.mia_distribution_chart, shadow_frame, curves, audited,
+                          pres), "membership audit distributions")
+widgets.chart(cached.spec(methods_view.p_member_chart, audited, pres), "membership p_member")
+widgets.table(audited.drop(columns="method"), "membership audit", hide_index=True,
+              column_config={c: st.column_config.NumberColumn(format="%.4g")
+                             for c in ("s", "log_lr", "p_member", "auc")})

@@ -1,0 +1,144 @@
+"""The Methods page's tables and charts: quality against cost of every unlearning method, and
+the membership audit (IN/OUT distributions of the forgotten point's statistic, p_member).
+
+Frames from core objects, then pure Altair builders over those frames (no Streamlit here).
+"""
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from core.methods import ETA_GAIN, FINETUNE_K, GA_STEPS_K, NEGGRAD_ALPHA, NEGGRAD_K
+from core.report import format_params, methods_frame
+from ui.figures import color, label
+from ui.style import finish, style
+
+QUALITY = {"eps_rel": ("ε_rel on R", "stationarity on R (lower is better)"),
+           "one_minus_cosine": ("1 − cosine to retrain", "distance to retrain (lower is better)"),
+           "forget_margin": ("margin of x_l", "forgotten point's margin (retrain's is the aim)"),
+           "test_accuracy": ("test accuracy", "test accuracy")}
+COST_TITLE = "gradient evaluations (log; 0 at 1)"
+# hyperparameter widgets of the page: (method, name) -> (label, min, max, default, step);
+# default None is "auto" (docs of core.methods)
+PARAM_INPUTS = {
+    ("ga_steps", "k"): ("steps k", 1, 10_000, GA_STEPS_K, 1),
+    ("ga_steps", "eta"): (f"step η (empty: {ETA_GAIN:g} / ‖∇q_F‖²)", 1e-4, 100.0, None, 0.05),
+    ("neggrad_plus", "k"): ("steps k", 1, 10_000, NEGGRAD_K, 1),
+    ("neggrad_plus", "eta"): ("step η (empty: as GA k steps)", 1e-4, 100.0, None, 0.05),
+    ("neggrad_plus", "alpha"): ("α (weight of L_R)", 0.01, 0.99, NEGGRAD_ALPHA, 0.01),
+    ("finetune", "k"): ("steps k", 1, 10_000, FINETUNE_K, 1),
+    ("random_label", "k"): ("steps k", 1, 10_000, FINETUNE_K, 1),
+    ("newton", "damping"): ("damping γ (0: pseudo-inverse)", 0.0, 1e6, 0.0, 0.01),
+}
+
+
+def quality_frame(comparison):
+    """One row per method: the quality metrics, cost (grad_evals, seconds) and params."""
+    table = methods_frame(comparison)
+    out = pd.DataFrame({
+        "method": table["method"], "label": table["label"], "eps_rel": table["eps_rel"],
+        "one_minus_cosine": 1.0 - table["cosine_to_retrain"],
+        "forget_margin": [float(np.mean(r.forget_margins))
+                          for r in comparison.methods.values()],
+        "tau": table["tau"], "grad_evals": table["grad_evals"], "seconds": table["seconds"],
+        "params": [format_params(r.params) for r in comparison.methods.values()]})
+    if "test_accuracy" in table:
+        out.insert(5, "test_accuracy", table["test_accuracy"])
+    return out
+
+
+def _method_color(methods):
+    return alt.Color("label:N", title=None, sort=[label(m) for m in methods],
+                     scale=alt.Scale(domain=[label(m) for m in methods],
+                                     range=[color(m, methods) for m in methods]))
+
+
+def quality_cost_chart(frame, presentation=False, width=240, height=200):
+    """One panel per quality metric: the metric against grad_evals (log), a point a method."""
+    s = style(presentation)
+    data = frame[frame["grad_evals"].notna()].copy()
+    data["cost"] = np.maximum(data["grad_evals"].astype(float), 1.0)
+    methods = list(data["method"])
+    panels = []
+    for metric, (axis, title) in QUALITY.items():
+        if metric not in data or data[metric].isna().all():
+            continue
+        base = alt.Chart(data).encode(
+            x=alt.X("cost:Q", scale=alt.Scale(type="log"), title=COST_TITLE),
+            y=alt.Y(f"{metric}:Q", title=axis, scale=alt.Scale(zero=False)),
+            color=_method_color(methods),
+            tooltip=["label", alt.Tooltip(f"{metric}:Q", format=".4g"), "grad_evals",
+                     alt.Tooltip("seconds:Q", format=".3g"), "params"])
+        panels.append((base.mark_point(filled=True, size=s.point)
+                       + base.mark_text(dx=8, align="left", fontSize=s.font - 2)
+                       .encode(text="label:N"))
+                      .properties(width=width, height=height, title=title))
+    return finish(alt.hconcat(*panels), s) if panels else None
+
+
+def audit_frames(audit, comparison, point=0):
+    """(shadows, curves, methods) frames of forgotten point ``point`` (its place in F)."""
+    st = audit.shadows[point]
+    shadows = pd.DataFrame({"kind": ["IN (trained with x_l)"] * st.s_in.size
+                            + ["OUT (trained without)"] * st.s_out.size,
+                            "s": np.concatenate([st.s_in, st.s_out])})
+    methods = pd.DataFrame([dict(method=name, label=label(name), s=res.s[point],
+                                 log_lr=res.log_lr[point], p_member=res.p_member[point],
+                                 auc=res.auc) for name, res in audit.methods.items()])
+    finite = methods["s"][np.isfinite(methods["s"])]
+    lo = min(shadows["s"].min(), finite.min() if finite.size else 0.0)
+    hi = max(shadows["s"].max(), finite.max() if finite.size else 1.0)
+    grid = np.linspace(lo - 0.1 * (hi - lo + 1e-9), hi + 0.1 * (hi - lo + 1e-9), 400)
+    curves = []
+    for kind, (mean, std) in (("IN (trained with x_l)", st.fit_in),
+                              ("OUT (trained without)", st.fit_out)):
+        density = np.exp(-0.5 * ((grid - mean) / std) ** 2) / (std * np.sqrt(2 * np.pi))
+        curves.append(pd.DataFrame({"kind": kind, "s": grid, "density": density}))
+    return shadows, pd.concat(curves, ignore_index=True), methods
+
+
+KIND_SCALE = alt.Scale(domain=["IN (trained with x_l)", "OUT (trained without)"],
+                       range=["#d95f02", "#1b9e77"])
+
+
+def mia_distribution_chart(shadows, curves, methods, presentation=False, width=760, height=240):
+    """Fitted IN and OUT Gaussians of s = q_l / min_T q, the shadows as ticks, each method's
+    s as a labelled rule."""
+    s = style(presentation)
+    names = list(methods["method"])
+    peak = float(curves["density"].max())
+    curve = alt.Chart(curves).mark_line(strokeWidth=s.line).encode(
+        x=alt.X("s:Q", title="normalized margin s of the forgotten point"),
+        y=alt.Y("density:Q", title="density of s (Gaussian fit)", scale=alt.Scale(type="sqrt")),
+        color=alt.Color("kind:N", title=None, scale=KIND_SCALE))
+    ticks = alt.Chart(shadows.assign(density=0.0)).mark_tick(
+        thickness=2, size=14, opacity=0.7, orient="vertical").encode(
+        x="s:Q", y="density:Q", color=alt.Color("kind:N", scale=KIND_SCALE, legend=None))
+    shown = methods[np.isfinite(methods["s"])].sort_values("s").reset_index(drop=True)
+    shown = shown.assign(level=peak * (0.95 - 0.12 * (shown.index % 5)) ** 2)
+    rules = alt.Chart(shown).mark_rule(strokeWidth=s.stroke, strokeDash=[5, 3]).encode(
+        x="s:Q", color=_method_color(names).legend(None),
+        tooltip=["label", alt.Tooltip("s:Q", format=".4g"),
+                 alt.Tooltip("p_member:Q", format=".3g")])
+    text = alt.Chart(shown).mark_text(align="left", dx=4, fontSize=s.font - 2).encode(
+        x="s:Q", y=alt.Y("level:Q"), text="label:N", color=_method_color(names).legend(None))
+    chart = (curve + ticks + rules + text).resolve_scale(color="independent")
+    return finish(chart.properties(width=width, height=height), s)
+
+
+def p_member_chart(methods, presentation=False, width=760, height=200):
+    """p_member = 1 / (1 + e^{-log_lr}) per method, with the 0.5 line."""
+    s = style(presentation)
+    names = list(methods["method"])
+    bars = alt.Chart(methods).mark_bar().encode(
+        y=alt.Y("label:N", sort=[label(m) for m in names], title=None),
+        x=alt.X("p_member:Q", scale=alt.Scale(domain=[0, 1.08]),
+                axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1.0]),
+                title="p_member (LiRA: is the forgotten point still a member?)"),
+        color=_method_color(names).legend(None),
+        tooltip=["label", alt.Tooltip("p_member:Q", format=".3g"),
+                 alt.Tooltip("log_lr:Q", format=".4g")])
+    values = alt.Chart(methods).mark_text(align="left", dx=4, fontSize=s.font - 1).encode(
+        y=alt.Y("label:N", sort=[label(m) for m in names]), x="p_member:Q",
+        text=alt.Text("p_member:Q", format=".3f"))
+    half = alt.Chart(pd.DataFrame({"x": [0.5]})).mark_rule(strokeDash=[3, 3]).encode(x="x:Q")
+    return finish((bars + values + half).properties(width=width, height=height), s)
