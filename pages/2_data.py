@@ -2,7 +2,18 @@
 training curves, a 2-D view of the data and the theory-regime gauge."""
 import streamlit as st
 
-from ui import cached, charts, data_panel, data_summary, forms, jobs, player, session, state, widgets
+from ui import (
+    cached,
+    charts,
+    data_panel,
+    data_summary,
+    forms,
+    jobs,
+    player,
+    session,
+    state,
+    widgets,
+)
 from ui.text import fmt
 
 session.page_header("Data & training")
