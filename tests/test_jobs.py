@@ -131,19 +131,21 @@ def wait_for(job, timeout=120):
     return not job.thread.is_alive()
 
 
-def start_training(at, steps):
-    """On Data & training: the default scenario with ``steps`` steps, Train pressed."""
+def start_training(at, steps, width=100):
+    """On Data & training: the default scenario with ``steps`` steps (and ``width``
+    neurons), Train pressed."""
     at.switch_page("pages/2_data.py").run()
     widget(at, "number_input", "steps_relu").set_value(steps)
+    widget(at, "number_input", "width").set_value(width)
     at.button(key="ux.train").click().run()
     no_trouble(at)
-    return Scenario(steps=steps)
+    return Scenario(steps=steps, width=width)
 
 
 def test_cancel_stops_a_long_training_and_keeps_the_state():
     at = app()
     before = at.session_state["ux.scenario"], at.session_state["ux.history"]
-    start_training(at, LONG_STEPS)
+    start_training(at, LONG_STEPS, width=300)     # a few seconds at least: then Cancel
     job = session_jobs(at)["train"]
     assert job.running and job.thread.is_alive()
     assert any("Training" in p.proto.text for p in at.get("progress"))   # the status bar

@@ -104,6 +104,8 @@ def run_here(work, label, estimate=None):
     if job.status == "failed":
         raise job.error if isinstance(job.error, InputError) else InputError(
             f"{label} failed: {job.error}")
+    if job.status == "cancelled":      # the session went away while it ran
+        st.stop()
     return job.result
 
 

@@ -409,3 +409,9 @@ def data_files():
     if kept is not None and isinstance(kept[1], tuple) and kept[1]:
         files.add(kept[1][0])
     return {f for f in files if isinstance(f, str) and f}
+
+
+def set_widget_value(key, value):
+    """Preset the value of widget ``key`` before it is drawn in this run (a widget that
+    follows the state, like the player's scrubber during Play)."""
+    st.session_state[key] = value
