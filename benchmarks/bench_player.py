@@ -17,8 +17,9 @@ view) instead of updated in place. Settings, in one run so they share the machin
 - ``postScriptGC=true``: Streamlit's default, a full ``gc.collect(2)`` after every script
   run, fragment reruns included (the "before" figure).
 
-The last run's screenshot is saved to test-artifacts/player.png. Training is not rerun
-between settings beyond what the app does at first load of each server (same scenario).
+Each server trains the default scenario and builds the player's frames once, at first load
+(about a second, before the clock starts); Play itself only reads the cached frames. The
+shipped setting's screenshot is saved to test-artifacts/player.png.
 """
 import argparse
 import os

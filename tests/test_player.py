@@ -1,6 +1,10 @@
 """The training player: log-spaced snapshots, each frame the model a plain NumPy GD reaches
 at that step, certificates only once separating, and the GIF export frame by frame."""
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +20,7 @@ from tests import naive
 from ui import player
 
 APP = "../app.py"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("steps", [2, 10, 500, 2000, 200_000])
@@ -77,3 +82,17 @@ def test_the_player_steps_plays_and_pauses():
     at.button(key="ux.player.play").click().run()
     assert at.button(key="ux.player.play").label == "Play"
     assert not at.exception
+
+
+def test_the_app_config_turns_off_streamlits_gc_after_every_run(tmp_path):
+    """Play's frame rate needs it (benchmarks/bench_player.py): Streamlit's own parser, reading
+    the config beside app.py, must see ``runner.postScriptGC = false`` (a misspelt hidden
+    option would be ignored silently)."""
+    probe = ("from streamlit import config\n"
+             f"config._main_script_path = {str(ROOT / 'app.py')!r}\n"
+             "config.get_config_options(force_reparse=True)\n"
+             "print(config.get_option('runner.postScriptGC'))\n")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=60, env={**os.environ, "HOME": str(tmp_path)})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[-1] == "False"

@@ -1,12 +1,19 @@
 """The training player of Data & training: Play / Pause / Step / a scrubber over the
 recorded snapshots, and the same animation as a GIF or PNG frames for slides.
 
-How it plays: every frame's Vega-Lite spec is built once per (scenario, presentation) and
-cached; Play reruns only the player (``st.fragment(run_every=...)``), which draws the next
-cached spec without building or validating a chart. A client-side Vega-Lite slider would
-scrub without the server, but Vega-Lite has no timer to drive Play and Streamlit cannot
-move a chart's parameter from Python without sending the spec again, so one mechanism
-serves both.
+How it plays: Streamlit's timed reruns, ``st.fragment(run_every=FRAME_SECONDS)``, not a
+client-side Vega-Lite parameter. Every frame's data are built once per (scenario,
+presentation) and cached (``player_chart``): one Vega-Lite spec whose named datasets each
+frame fills in. Play reruns only the player fragment, which draws the cached spec with the
+next frame's datasets; the spec is the same in every frame, so Streamlit's frontend keeps the
+Vega view and swaps its data in place (no re-embed), and the fragment's own work is ~5 ms.
+What capped Play at ~4 frames/s was Streamlit's ``gc.collect(2)`` after every run, fragment
+reruns included (~100 ms with this app's heap); .streamlit/config.toml turns it off
+(``runner.postScriptGC = false``) and Play then shows every frame at ~1/FRAME_SECONDS
+(benchmarks/bench_player.py). Why not Vega-Lite: its only timer is the experimental
+``time``-channel animation of one unit view, which cannot drive this concatenated chart
+with its several datasets, nor be paused, stepped or scrubbed from Python, and the GIF and
+PNG exports would still need the per-frame specs.
 """
 import io
 import json
@@ -25,7 +32,7 @@ from ui.charts import CLASS_COLORS, CLASS_DOMAIN
 from ui.frames import CLASS_NAMES
 from ui.style import finish, style
 
-FRAME_SECONDS = 0.15          # Play's period: about 6-7 frames per second
+FRAME_SECONDS = 0.1          # Play's period: about 10 frames per second
 GIF_MS = 150
 BOUNDARY_GRID = 200
 
@@ -67,7 +74,11 @@ def _color():
                                                             range=CLASS_COLORS))
 
 
-def _curves(curves, k, s):
+def _named(name):
+    return alt.Chart(alt.Data(name=name))
+
+
+def _curves(s):
     """log L and the normalized margin over steps: the whole run faint, so far bold."""
     x = alt.X("step:Q", title="GD step (log)", scale=alt.Scale(type="symlog"),
               axis=alt.Axis(format="~s", tickCount=5))
@@ -75,72 +86,94 @@ def _curves(curves, k, s):
     for field, head in (("log_loss", "log L (training loss)"),
                         ("normalized_margin", "normalized min margin")):
         y = alt.Y(f"{field}:Q", title=None, scale=alt.Scale(zero=False))
-        whole = alt.Chart(curves).mark_line(color="#c9ccd1", strokeWidth=s.line * 0.7)
-        so_far = alt.Chart(curves[curves["frame"] <= k]).mark_line(
-            color="#1f6fd1", strokeWidth=s.line)
-        now = alt.Chart(curves[curves["frame"] == k]).mark_point(
-            filled=True, size=s.point * 1.3, color="#d62728", opacity=1)
+        whole = _named("whole").mark_line(color="#c9ccd1", strokeWidth=s.line * 0.7)
+        so_far = _named("so_far").mark_line(color="#1f6fd1", strokeWidth=s.line)
+        now = _named("now").mark_point(filled=True, size=s.point * 1.3, color="#d62728",
+                                       opacity=1)
         panels.append(alt.layer(whole.encode(x=x, y=y), so_far.encode(x=x, y=y),
                                 now.encode(x=x, y=y)).properties(width=280, height=120,
                                                                  title=head))
     return alt.vconcat(*panels, spacing=14)
 
 
-def _plane(points, k, domains, s):
-    df = points[points["frame"] == k]
+def _plane(domains, s):
     xs = alt.Scale(domain=domains["margin"], nice=False, clamp=True)
     ys = alt.Scale(domain=domains["lam"], nice=False)
     rule = alt.Chart(pd.DataFrame({"q": [1.0]})).mark_rule(strokeDash=[6, 4], color="#555") \
         .encode(x=alt.X("q:Q", scale=xs))
-    dots = alt.Chart(df).mark_point(filled=True, size=s.point, strokeWidth=s.stroke).encode(
+    dots = _named("points").mark_point(filled=True, size=s.point, strokeWidth=s.stroke).encode(
         x=alt.X("margin:Q", scale=xs, title="margin q_i (rescaled to min 1)"),
         y=alt.Y("lam:Q", scale=ys, title="λ_i"), color=_color(), stroke=_color(),
         fillOpacity=alt.condition("datum.support", alt.value(0.9), alt.value(0.0)),
         tooltip=["index:Q", alt.Tooltip("margin:Q", format=".4f"),
                  alt.Tooltip("lam:Q", format=".4f")])
-    sub = "not separating yet: no certificate" if df.empty else "filled: support vectors"
-    return alt.layer(rule, dots).properties(width=420, height=280, title=alt.Title(
-        "Margin–λ plane at this step", subtitle=sub))
+    note = _named("label").mark_text(align="right", baseline="bottom", fontSize=s.font,
+                                     color="#555").encode(
+        x=alt.value(415), y=alt.value(275), text="note:N")
+    return alt.layer(rule, dots, note).properties(width=420, height=280, title=alt.Title(
+        "Margin–λ plane at this step", subtitle="filled: support vectors"))
 
 
-def _boundary(lines, data, k, s):
-    df = lines[lines["frame"] == k]
+def _boundary(data, s):
     xs = alt.Scale(domain=data["x_dom"], nice=False)
     ys = alt.Scale(domain=data["y_dom"], nice=False)
     pts = alt.Chart(data["points"]).mark_circle(size=s.point * 0.6, opacity=0.85).encode(
         x=alt.X("x:Q", scale=xs, title="x1"), y=alt.Y("y:Q", scale=ys, title="x2"),
         color=_color())
-    line = alt.Chart(df).mark_line(color="#222", strokeWidth=s.line).encode(
+    line = _named("lines").mark_line(color="#222", strokeWidth=s.line).encode(
         x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys), detail="path:N", order="order:Q")
     return alt.layer(pts, line).properties(width=280, height=280,
                                            title="decision boundary N(θ; x) = 0")
 
 
 @st.cache_data(max_entries=4, hash_funcs=cached.HASH, show_spinner=False)
-def frame_specs(scenario, presentation, _progress=None):
-    """The Vega-Lite spec (a dict) of every frame, built once."""
+def player_chart(scenario, presentation, _progress=None):
+    """(spec, frames): one Vega-Lite spec for the whole run, whose named datasets
+    (``so_far``, ``now``, ``points``, ``lines``, ``label``) each frame fills in.
+
+    The spec never changes from frame to frame, so the browser updates the data of the
+    drawn chart in place instead of embedding a new one (what makes Play smooth).
+    """
     curves, points, lines = frame_tables(scenario, _progress)
     s = style(presentation)
     lam_hi = float(points["lam"].max()) * 1.05 if len(points) else 1.0
     q_hi = float(np.quantile(points["margin"], 0.9)) if len(points) else 2.0
     domains = {"margin": [0.97, max(q_hi, 1.2)], "lam": [0.0, max(lam_hi, 1e-9)]}
-    data = None
+    views = [_curves(s), _plane(domains, s)]
     if len(lines):
-        prep = cached.prepared(scenario)
-        X = prep.ctx.X
-        data = {"points": pd.DataFrame({"x": X[:, 0], "y": X[:, 1], "class": np.where(
-            prep.ctx.y > 0, CLASS_NAMES[1], CLASS_NAMES[-1])}),
-            "x_dom": _pad(X[:, 0]), "y_dom": _pad(X[:, 1])}
-    specs = []
+        X, y = cached.prepared(scenario).ctx.X, cached.prepared(scenario).ctx.y
+        views.append(_boundary({"points": pd.DataFrame({
+            "x": X[:, 0], "y": X[:, 1], "class": np.where(y > 0, CLASS_NAMES[1],
+                                                          CLASS_NAMES[-1])}),
+            "x_dom": _pad(X[:, 0]), "y_dom": _pad(X[:, 1])}, s))
+    last = int(curves["step"].iloc[-1])
+    chart = alt.hconcat(*views, spacing=30).properties(title=alt.Title(
+        "Training, replayed", subtitle=f"{len(curves)} frames, log-spaced over {last} steps"))
+    spec = finish(chart, s).to_dict(validate=False)
+    frames = []
     for k, step in enumerate(curves["step"]):
-        views = [_curves(curves, k, s), _plane(points, k, domains, s)]
-        if data is not None:
-            views.append(_boundary(lines, data, k, s))
-        chart = alt.hconcat(*views, spacing=30).properties(title=alt.Title(
-            f"Step {step} of {int(curves['step'].iloc[-1])}",
-            subtitle=f"frame {k + 1} of {len(curves)} (log-spaced in steps)"))
-        specs.append(finish(chart, s).to_dict(validate=False))
-    return specs
+        pts = points[points["frame"] == k]
+        note = f"step {step} of {last}" + ("" if len(pts) else ": not separating yet")
+        frames.append({"whole": curves, "so_far": curves[curves["frame"] <= k],
+                       "now": curves[curves["frame"] == k], "points": pts,
+                       "lines": lines[lines["frame"] == k],
+                       "label": pd.DataFrame({"note": [note]})})
+    return spec, frames
+
+
+def frame_spec(spec, frame, inline=False):
+    """The spec of one frame: a copy with that frame's datasets (as records when
+    ``inline``, for vl-convert; as DataFrames for Streamlit, which sends them as Arrow)."""
+    out = dict(spec)
+    out["datasets"] = {**spec.get("datasets", {}), **{
+        name: (df.to_dict("records") if inline else df) for name, df in frame.items()}}
+    return out
+
+
+def frame_specs(scenario, presentation, _progress=None):
+    """Every frame's full spec, with its data inline (exports and tests)."""
+    spec, frames = player_chart(scenario, presentation, _progress)
+    return [frame_spec(spec, f, inline=True) for f in frames]
 
 
 def _pad(v, frac=0.08):
@@ -181,17 +214,17 @@ def png_zip(scenario, presentation):
 def show(scenario, presentation, run_with_progress):
     """The player: frames (built once, with progress), controls, the chart, the exports."""
     try:
-        specs = run_with_progress(lambda progress: frame_specs(
+        spec, frames = run_with_progress(lambda progress: player_chart(
             scenario, presentation, _progress=lambda f: progress(
                 f, f"Certifying the training snapshots: {f:.0%}")),
             "Certifying the training snapshots...")
     except InputError as err:
         st.info(str(err), icon=":material/info:")
         return
-    n = len(specs)
+    n = len(frames)
     playing = state.player_playing()
     body = st.fragment(run_every=FRAME_SECONDS if playing else None)(_player_body)
-    body(specs, playing)
+    body(spec, frames, playing)
     left, right, _ = st.columns([1, 1, 3])
     left.download_button("GIF", data=lambda: gif_bytes(scenario, presentation),
                          file_name="training.gif", mime="image/gif", on_click="ignore",
@@ -208,8 +241,8 @@ def _scrubbed(key):
     state.set_player(state.widget_state(key) - 1, False)
 
 
-def _player_body(specs, playing):
-    n = len(specs)
+def _player_body(spec, frames, playing):
+    n = len(frames)
     k = min(state.player_frame(), n - 1)
     if playing:
         k += 1
@@ -227,7 +260,8 @@ def _player_body(specs, playing):
                        on_click=state.set_player, args=(k + 1, False))
     controls[2].button("Reset", key="ux.player.reset", icon=":material/first_page:",
                        disabled=k == 0, on_click=state.set_player, args=(0, False))
-    key = f"ux.player.scrub.{k}"            # a new key per frame: the slider follows Play
-    controls[3].slider("frame", 1, n, k + 1, key=key, disabled=playing,
+    key = "ux.player.scrub"
+    state.set_widget_value(key, k + 1)      # the scrubber follows Play and Step
+    controls[3].slider("frame", 1, n, key=key, disabled=playing,
                        label_visibility="collapsed", on_change=_scrubbed, args=(key,))
-    st.vega_lite_chart(specs[k])
+    st.vega_lite_chart(frame_spec(spec, frames[k]))
