@@ -78,10 +78,11 @@ def _named(name):
     return alt.Chart(alt.Data(name=name))
 
 
-def _curves(s):
+def _curves(s, last):
     """log L and the normalized margin over steps: the whole run faint, so far bold."""
-    x = alt.X("step:Q", title="GD step (log)", scale=alt.Scale(type="symlog"),
-              axis=alt.Axis(format="~s", tickCount=5))
+    ticks = [t for t in (0, 1, 10, 100, 1000, 10_000, 100_000) if t <= last] + [last]
+    x = alt.X("step:Q", title="GD step (log scale)", scale=alt.Scale(type="symlog"),
+              axis=alt.Axis(format="~s", values=sorted(set(ticks))))
     panels = []
     for field, head in (("log_loss", "log L (training loss)"),
                         ("normalized_margin", "normalized min margin")):
@@ -139,14 +140,14 @@ def player_chart(scenario, presentation, _progress=None):
     lam_hi = float(points["lam"].max()) * 1.05 if len(points) else 1.0
     q_hi = float(np.quantile(points["margin"], 0.9)) if len(points) else 2.0
     domains = {"margin": [0.97, max(q_hi, 1.2)], "lam": [0.0, max(lam_hi, 1e-9)]}
-    views = [_curves(s), _plane(domains, s)]
+    last = int(curves["step"].iloc[-1])
+    views = [_curves(s, last), _plane(domains, s)]
     if len(lines):
         X, y = cached.prepared(scenario).ctx.X, cached.prepared(scenario).ctx.y
         views.append(_boundary({"points": pd.DataFrame({
             "x": X[:, 0], "y": X[:, 1], "class": np.where(y > 0, CLASS_NAMES[1],
                                                           CLASS_NAMES[-1])}),
             "x_dom": _pad(X[:, 0]), "y_dom": _pad(X[:, 1])}, s))
-    last = int(curves["step"].iloc[-1])
     chart = alt.hconcat(*views, spacing=30).properties(title=alt.Title(
         "Training, replayed", subtitle=f"{len(curves)} frames, log-spaced over {last} steps"))
     spec = finish(chart, s).to_dict(validate=False)
