@@ -33,7 +33,7 @@ def add_reproduce_options(parser):
     """The reproduce subcommand's options."""
     p = parser.add_argument
     p("--out", required=True, metavar="DIR", help="directory for figures, CSVs, summary.md")
-    p("--quick", action="store_true", help="3 seeds, fewer dimensions (about 10 s warm on "
+    p("--quick", action="store_true", help="3 seeds, fewer dimensions (about 8 s warm on "
       "2 cores); its verdicts are indicative")
     add_methods_option(parser, "methods of every sweep (default: ga,do_nothing,retrain,"
                                "exact; the quality-against-cost figure: all)")

@@ -104,16 +104,25 @@ def loglog_slope(table, n_boot=N_BOOTSTRAP, seed=0):
     logx = np.log(table.index.to_numpy(float))
     k = values.shape[1]
 
-    def fit(cols):
-        m = np.nanmean(values[:, cols], axis=1)
-        ok = m > 0
-        if ok.sum() < 2:
-            return np.nan
-        return np.polyfit(logx[ok], np.log(m[ok]), 1)[0]
+    def fits(cols):
+        """Least-squares slopes of log(mean) on log(x), one per column of ``cols`` (the seeds
+        of one resample), over the x whose mean is positive; NaN with fewer than two.
+        """
+        with np.errstate(invalid="ignore", divide="ignore"):
+            m = np.nanmean(values[:, cols], axis=1)            # (x, resamples)
+            ok = m > 0
+            w = ok.astype(float)
+            logm = np.where(ok, np.log(np.where(ok, m, 1.0)), 0.0)
+            n = w.sum(axis=0)
+            mx = (w * logx[:, None]).sum(axis=0) / n
+            my = (w * logm).sum(axis=0) / n
+            dx = (logx[:, None] - mx) * w
+            out = (dx * (logm - my)).sum(axis=0) / (dx * (logx[:, None] - mx)).sum(axis=0)
+        return np.where(n >= 2, out, np.nan)
 
-    slope = float(fit(np.arange(k)))
+    slope = float(fits(np.arange(k)[:, None])[0])
     rng = np.random.default_rng(seed)
-    boot = np.array([fit(rng.integers(0, k, k)) for _ in range(n_boot)])
+    boot = fits(rng.integers(0, k, (k, n_boot)))   # one resample of the seeds per column
     boot = boot[np.isfinite(boot)]
     a = (1 - CONFIDENCE) / 2
     low, high = (np.quantile(boot, [a, 1 - a]) if boot.size else (np.nan, np.nan))
