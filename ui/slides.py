@@ -104,6 +104,8 @@ def _titled(chart, title, caption, width=None):
     chart = chart.copy()
     if width is not None:
         chart.width = width
+        # the app's charts fill a narrower container: fewer x ticks, none overlapping
+        chart = chart.configure_axisX(tickCount=10, labelOverlap="greedy")
     chart.title = alt.Title(title, subtitle=[caption], fontSize=SLIDE_TITLE_PX,
                             subtitleFontSize=CAPTION_PX, anchor="start", offset=18,
                             subtitleColor="#333")
