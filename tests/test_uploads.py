@@ -52,6 +52,20 @@ def test_closed_sessions_no_longer_hold_files(upload_dir, monkeypatch):
     assert uploads.in_use() == set()
 
 
+def test_the_uploaded_name_is_kept_beside_the_hash_and_cleaned_with_it(upload_dir):
+    root = upload_dir.parent
+    uploads.remember_name(upload_dir / "used.csv", "/home/me/My data.csv")
+    uploads.remember_name(upload_dir / "old.csv", "old one.csv")
+    for name in ("used.csv.name", "old.csv.name"):
+        os.utime(upload_dir / name, (time.time() - 10 * HOUR,) * 2)
+    assert uploads.original_name(upload_dir / "used.csv") == "My data.csv"
+    assert uploads.original_name(upload_dir / "young.npz") is None
+    uploads.remember([".uploads/used.csv"], session_id="s1")
+    deleted = uploads.clean(upload_dir, root, keep=[".uploads/kept.csv"], max_age=6 * HOUR)
+    assert sorted(deleted) == ["old.csv", "old.csv.name"]       # the used file keeps its name
+    assert (upload_dir / "used.csv.name").exists()
+
+
 def test_the_age_limit_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("UNLEARN_UPLOAD_HOURS", "2")
     assert uploads.max_age_seconds() == 2 * HOUR

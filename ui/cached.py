@@ -233,7 +233,7 @@ def training_curves(scenario, _progress=None):
     """core.compare.training_curves of the scenario's trained model (``_progress(fraction,
     text)`` after each certified snapshot)."""
     report = None if _progress is None else (lambda done, total: _progress(
-        done / total, f"Certifying training snapshot {done} of {total}"))
+        done / total, f"Certified {done} of {total} training snapshots"))
     return engine.training_curves(prepared(scenario), progress=report)
 
 
@@ -271,6 +271,7 @@ def store_upload(name, data):
         target.touch()                  # uploaded again: young again (ui/uploads.py)
     else:
         target.write_bytes(data)
+    uploads.remember_name(target, name)
     relative = str(target.relative_to(APP_DIR))
     uploads.clean(UPLOAD_DIR, APP_DIR, keep=(relative,))
     return relative, dataset
@@ -294,7 +295,8 @@ def methods_comparison(scenario, forget, methods, params_json="{}", _progress=No
     report(0.5, "Running and certifying each method")
     params = {k: v for k, v in json.loads(params_json).items() if k in methods}
     return engine.compare(prepared(scenario), forget, retrained=retrain, methods=methods,
-                          method_params=params)
+                          method_params=params, progress=lambda done, total: report(
+                              0.5 + 0.5 * done / total, f"Certified {done} of {total} methods"))
 
 
 @st.cache_resource(max_entries=32, hash_funcs=HASH, show_spinner=False)

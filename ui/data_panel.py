@@ -10,7 +10,7 @@ from functools import partial
 
 import streamlit as st
 
-from ui import cached, export, frames, points_table, session, state, widgets
+from ui import cached, export, frames, points_table, session, state, uploads, widgets
 from ui.data_view import with_selection
 from ui.share import VIEWS
 
@@ -96,4 +96,5 @@ def trained_view(prep, presentation):
                                             title="The training data and the trained model")
     widgets.chart(spec, "data view", downloads=False)
     downloads(spec, lines, "data view")
-    return f"Data: {prep.dataset.name}. {caption}"
+    name = uploads.display_name(prep.scenario.data_file, prep.dataset.name)
+    return f"Data: {name}. {caption}"

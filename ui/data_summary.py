@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw
 
 from core.presets import IMAGE_SHAPE, preset_images
 from core.transform import PREPROCESS_LABELS, data_record, describe_labels
+from ui import uploads
 
 TILE = 6            # screen pixels per image pixel
 COLUMNS = 10
@@ -25,7 +26,8 @@ def data_summary(scenario, dataset):
     classes = f" (classes {rec['classes'][0]} vs {rec['classes'][1]})" if rec["classes"] else ""
     lift = (f"; random-feature lift to D = {rec['lift']} (after the scaling)"
             if rec["lift"] else "")
-    return (f"**Data** {rec['dataset']}{classes}. **Labels** {describe_labels(rec)}. "
+    name = uploads.display_name(scenario.data_file, rec["dataset"])   # not the stored hash
+    return (f"**Data** {name}{classes}. **Labels** {describe_labels(rec)}. "
             f"**Preprocessing** {PREPROCESS_LABELS[rec['preprocess']]}{lift}.")
 
 

@@ -74,7 +74,8 @@ def clean(directory, root, keep=(), max_age=None, now=None):
     wanted = in_use() | {str(k) for k in keep}
     deleted = []
     for path in sorted(directory.iterdir()):
-        if not path.is_file() or str(path.relative_to(root)) in wanted:
+        data = path.with_suffix("") if path.suffix == NAME_SUFFIX else path   # a name sidecar
+        if not path.is_file() or str(data.relative_to(root)) in wanted:
             continue
         try:
             if now - path.stat().st_mtime > max_age:
@@ -83,3 +84,27 @@ def clean(directory, root, keep=(), max_age=None, now=None):
         except FileNotFoundError:          # another session cleaned it first
             continue
     return deleted
+
+
+NAME_SUFFIX = ".name"
+
+
+def remember_name(stored, original):
+    """Keep the name a file was uploaded under beside its content-addressed copy."""
+    Path(f"{stored}{NAME_SUFFIX}").write_text(Path(original).name, encoding="utf-8")
+
+
+def original_name(stored):
+    """The name ``stored`` (an upload's path) was uploaded under, or None."""
+    try:
+        return Path(f"{stored}{NAME_SUFFIX}").read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def display_name(data_file, fallback):
+    """What to call a scenario's data on a page: the uploaded file's own name when
+    ``data_file`` is an upload (paths are relative to the app), else ``fallback``."""
+    if not data_file:
+        return fallback
+    return original_name(Path(__file__).resolve().parent.parent / data_file) or fallback
