@@ -15,7 +15,9 @@ Run from the repository root (a few minutes on 2 cores):
    (``comparison``) and the history table (``history_table``) are ready.
 3. **Cancel latency**: a training job (``ui.job.Job``) is cancelled after 1.5 s; the
    seconds from Cancel to the end of its thread, at the default size with 200000 steps and
-   at the big size.
+   at the big size; and a Cancel pressed during the certificate that follows training
+   (``CANCEL_CERTIFICATE``: d=20000, n=400 or 1000, m=50 or 500, Cancel 0.05 to 6 s after
+   training ended), next to that certificate's own time.
 4. With ``--cold``: the first AppTest run of a fresh process with an empty Numba cache,
    the install step (``python -m core.warmup``) into another empty cache, and the first run
    after it (docs/architecture.md §Budgets: first chart under 8 s).
@@ -35,6 +37,9 @@ os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))
 PAGES = ["pages/1_overview.py", "pages/2_data.py", "pages/3_unlearn.py", "pages/4_kkt.py",
          "pages/5_step_size.py"]
 BIG = dict(n_samples=400, dim=20000, width=500, steps=500)
+# (n, m, seconds after training to press Cancel): in the sweeps, and in the exact face solve
+CANCEL_CERTIFICATE = ((400, 500, (0.05, 0.2)), (1000, 50, (0.05, 0.2, 0.5, 1.0)),
+                      (1000, 500, (0.5, 3.0, 6.0)))
 
 
 # ------------------------------------------------------------------ workers (own process)
@@ -117,6 +122,33 @@ def worker_cancel(tree, size):
             "fraction done": job.fraction}
 
 
+def worker_cancel_certificate(tree, n_samples, width, delay):
+    """Seconds from Cancel to the end of a training job's thread, Cancel pressed ``delay``
+    seconds after training ended (the job's text turns to "Certifying"), i.e. during the
+    certificate of ``prepare``; and the certificate's own seconds (an uncancelled run)."""
+    cached, Scenario, _ = _cached_functions(tree)
+    from ui import job as jobs
+    cached.warm_up()
+    sc = Scenario(**{**BIG, "n_samples": int(n_samples), "width": int(width)})
+    job = jobs.Job(slot="train", key="bench", label="Training", estimate=None)
+    work = lambda progress: cached.prepared(sc, _progress=cached.training_progress(progress))  # noqa: E731
+    job.thread = threading.Thread(target=jobs.run_job, args=(job, work))
+    job.thread.start()
+    while job.running and not job.text.startswith("Certifying"):
+        time.sleep(0.002)
+    time.sleep(float(delay))
+    start = time.perf_counter()
+    job.cancel()
+    job.thread.join()
+    latency = time.perf_counter() - start
+    prep = cached.prepared(sc)                   # uncached: trains again, then certifies
+    from core.kkt import certify
+    begin = time.perf_counter()
+    certify(prep.ctx, prep.trained.params, kink_tol=sc.kink_tol, active_tol=sc.active_tol)
+    return {"latency": latency, "status": job.status,
+            "certificate": time.perf_counter() - begin}
+
+
 def worker_first(tree):
     """Seconds of the first AppTest run of a fresh process (imports, kernels, first page)."""
     sys.path.insert(0, tree)
@@ -183,6 +215,13 @@ def main(argv):
         res = _run_worker(str(ROOT), "cancel", size)
         print(f"{size:8s} {res['latency']:.3f} s ({res['status']} at "
               f"{100 * res['fraction done']:.1f}% of the steps)")
+    print("   Cancel during the certificate after training (d=20000), seconds after Cancel")
+    for n_samples, width, delays in CANCEL_CERTIFICATE:
+        for delay in delays:
+            res = _run_worker(str(ROOT), "cancel_certificate", n_samples, width, delay)
+            print(f"n={n_samples:<5d}m={width:<4d}Cancel {delay:4.2f} s into it: "
+                  f"{res['latency']:.3f} s ({res['status']}; certificate alone "
+                  f"{res['certificate']:.2f} s)")
     if "--cold" in argv:
         print("\n4. First start (AppTest to the first page's charts), seconds")
         cold_start()
@@ -197,6 +236,8 @@ if __name__ == "__main__":
             result = worker_big(tree)
         elif kind == "first":
             result = worker_first(tree)
+        elif kind == "cancel_certificate":
+            result = worker_cancel_certificate(tree, *rest)
         else:
             result = worker_cancel(tree, rest[0])
         print(json.dumps(result))

@@ -14,7 +14,7 @@ from core.data import Dataset, generate, regime_gauge_from_gram
 from core.diagnose import not_separating_message
 from core.errors import InputError
 from core.io import load_file
-from core.kkt import certify
+from core.kkt import certify, holding
 from core.methods import BASELINES, run_baseline
 from core.models import (
     GramContext,
@@ -136,6 +136,8 @@ def prepare(scenario, progress=None, dataset=None):
     """Data -> preprocessing -> GramContext -> trained model (or exact SVM) -> certificate.
 
     ``dataset``: the raw data when the caller loaded them (an upload), else ``load_raw``.
+    ``progress(done, total)``: training steps, then (steps, steps) between chunks of the
+    certificate; it may raise core.errors.Cancelled to stop.
 
     Raises InputError for bad parameters or data and when the model does not separate S.
     """
@@ -152,7 +154,8 @@ def prepare(scenario, progress=None, dataset=None):
         model = trained.params
         if not np.all(margins(ctx, model) > 0):
             raise InputError(not_separating_message(ctx, model, trained.history))
-    original = certify(ctx, model, kink_tol=scenario.kink_tol, active_tol=scenario.active_tol)
+    original = certify(ctx, model, kink_tol=scenario.kink_tol, active_tol=scenario.active_tol,
+                       progress=holding(progress, scenario.n_steps, scenario.n_steps))
     return Prepared(scenario=scenario, dataset=dataset, ctx=ctx, gauge=gauge,
                     trained=trained, original=original,
                     seconds=time.perf_counter() - start)
@@ -240,8 +243,8 @@ def compare(prepared, forget, scale=1.0, sequential=False, retrained=None,
     retrained : (model, seconds) from ``retrain_model``, to reuse a cached retrain
     methods : tuple of names from METHODS (default DEFAULT_METHODS)
     method_params : dict name -> dict of hyperparameters (core.methods.HYPERPARAMETERS)
-    progress : callable(done, total) or None, called after each method's certificate (it
-        may raise core.errors.Cancelled to stop)
+    progress : callable(done, total) or None, called after each method's certificate and
+        between chunks of it (it may raise core.errors.Cancelled to stop)
 
     Returns
     -------
@@ -260,7 +263,8 @@ def compare(prepared, forget, scale=1.0, sequential=False, retrained=None,
     for name in names:
         model, seconds, grad_evals, params = timed[name]
         cert = certify(ctx, model, retain, rescale=False, kink_tol=sc.kink_tol,
-                       active_tol=sc.active_tol)
+                       active_tol=sc.active_tol,
+                       progress=holding(progress, len(results), len(names)))
         pred = test_predictions(ctx, model)
         results[name] = MethodResult(
             name=name, model=model, certificate=cert,
@@ -281,13 +285,14 @@ def compare(prepared, forget, scale=1.0, sequential=False, retrained=None,
 def scale_curve(prepared, forget, scales, retrained=None, progress=None):
     """eps, eps_rel, delta, tau and cosine to retrain of the GA step against c.
 
-    ``progress(done, total)`` is called after each c.
+    ``progress(done, total)`` is called after each c (and between chunks of its
+    certificate; it may raise core.errors.Cancelled to stop).
     """
     retrained = retrained if retrained is not None else retrain_model(prepared, forget)
     rows = []
     for done, c in enumerate(scales, 1):
-        res = compare(prepared, forget, scale=float(c), retrained=retrained,
-                      methods=("ga",)).methods["ga"]
+        res = compare(prepared, forget, scale=float(c), retrained=retrained, methods=("ga",),
+                      progress=holding(progress, done - 1, len(scales))).methods["ga"]
         cert = res.certificate
         rows.append(dict(scale=float(c), eps=cert.eps, eps_rel=cert.eps_rel,
                          delta=cert.delta, tau=cert.tau,
@@ -303,8 +308,8 @@ def training_curves(prepared, max_certificates=12, progress=None):
     """Per recorded step: log L, min margin, normalized margin, and eps_rel of the model
     certified on S (at up to ``max_certificates`` snapshots; NaN before it separates).
 
-    ``progress(done, total)`` is called after each snapshot (it may raise
-    core.errors.Cancelled to stop).
+    ``progress(done, total)`` is called after each snapshot and between chunks of its
+    certificate (it may raise core.errors.Cancelled to stop).
     """
     import pandas as pd
 
@@ -319,7 +324,8 @@ def training_curves(prepared, max_certificates=12, progress=None):
         for done, r in enumerate(rows, 1):
             if h.min_margin[r] > 0:
                 cert = certify(prepared.ctx, GramModel(1.0, h.snapshots[r]),
-                               kink_tol=sc.kink_tol, active_tol=sc.active_tol)
+                               kink_tol=sc.kink_tol, active_tol=sc.active_tol,
+                               progress=holding(progress, done - 1, len(rows)))
                 eps[r] = cert.eps_rel
             if progress is not None:
                 progress(done, len(rows))

@@ -13,15 +13,26 @@ from core.kkt_kernels import clarke_system
 from core.models import norm, outputs_from_preacts, preacts, rescale_to_unit_margin, row_norms
 from core.nnls_kernels import (
     NNLS_CONVERGED,
+    NNLS_FACE,
     NNLS_MAX_SWEEPS,
+    NNLS_RUNNING,
     NNLS_STALLED,
-    nnls_blocks,
+    after_face,
+    face_accept,
+    face_eliminate,
+    face_lam,
+    face_mu,
+    face_system,
+    nnls_start,
+    nnls_sweeps,
     solver_options,
 )
 
 SUPPORT_RATIO = 1e-6       # support vector: lam_i > 1e-6 max lam (docs/theory.md §3.4)
 NNLS_TOL = 1e-10
 NNLS_WORK = 5e8            # coordinate-descent budget, in multiply-adds (~0.3 s)
+NNLS_CHUNK_WORK = 1e8      # multiply-adds of sweeps per kernel call (~0.05 s)
+FACE_CHUNK_WORK = 1e9      # flops of an exact face solve's blocks per call (LAPACK, ~0.05 s)
 DEFAULT_KINK_TOL = 0.03    # kappa: the one default of the kink band (Scenario, CLI use it)
 MARGIN_ROUNDING = 1e-9     # slack on q_i <= 1 + active_tol for rescaling round-off
 
@@ -74,7 +85,7 @@ class Certificate:
 
 
 def certify(ctx, model, index=None, *, rescale=True, kink_tol=DEFAULT_KINK_TOL,
-            active_tol=None, tol=NNLS_TOL, mu_bound=True):
+            active_tol=None, tol=NNLS_TOL, mu_bound=True, progress=None):
     """(eps, delta, tau) of W on R: min over lam >= 0 of ||W - sum_R lam_i y_i dN(W; x_i)||.
 
     Parameters
@@ -88,6 +99,9 @@ def certify(ctx, model, index=None, *, rescale=True, kink_tol=DEFAULT_KINK_TOL,
     tol : float, relative KKT tolerance of the NNLS solver
     mu_bound : bool; True (the certificate): 0 <= mu_ji <= lam_i, the slopes of the Clarke
         subdifferential; False: mu_ji >= 0 only (for comparison; eps can only be lower)
+    progress : callable(sweeps, max_sweeps) or None, called between chunks of the solver's
+        sweeps and of its exact face solves (``solve_in_chunks``); it may raise
+        core.errors.Cancelled to stop (propagated)
 
     Returns
     -------
@@ -111,7 +125,7 @@ def certify(ctx, model, index=None, *, rescale=True, kink_tol=DEFAULT_KINK_TOL,
     if active_tol is not None:
         lam_ok &= q <= 1.0 + active_tol + MARGIN_ROUNDING   # min margin is 1 +- ulps
     system = clarke_system(Zt, ctx.K, ctx.y, ctx.v, ctx.is_relu, kink, lam_ok)
-    lam, mu, result = _dual(system, n, m, tol, mu_bound)
+    lam, mu, result = _dual(system, n, m, tol, mu_bound, progress)
     coef = ctx.v[:, None] * ctx.y[None, :] * (lam[None, :] * active + mu)
     residual = _residual_row_sq(ctx, model, coef)
     eps = float(np.sqrt(max(residual.sum(), 0.0)))
@@ -130,15 +144,80 @@ def certify(ctx, model, index=None, *, rescale=True, kink_tol=DEFAULT_KINK_TOL,
         sweeps=int(result.sweeps))
 
 
-def _dual(system, n, m, tol, mu_bound):
+def holding(progress, done, total):
+    """A sub-step's progress callback (e.g. ``certify``'s) that reports ``progress(done,
+    total)`` of the caller whatever it is passed, so a Cancelled raised there stops the
+    sub-step too; None when ``progress`` is None.
+    """
+    return None if progress is None else (lambda *_: progress(done, total))
+
+
+def _dual(system, n, m, tol, mu_bound, progress=None):
     """lam (n,), mu (m, n) and the NNLSResult of the Clarke system, within NNLS_WORK."""
-    max_sweeps = int(np.clip(NNLS_WORK / max(_sweep_work(system), 1), 50, 20000))
-    result = nnls_blocks(system, solver_options(tol, max_sweeps, bounded=mu_bound))
+    sweep_work = max(_sweep_work(system), 1)
+    max_sweeps = int(np.clip(NNLS_WORK / sweep_work, 50, 20000))
+    options = solver_options(tol, max_sweeps, bounded=mu_bound)
+    per_chunk = max(1, int(NNLS_CHUNK_WORK // sweep_work))
+    result = solve_in_chunks(system, options, per_chunk, progress)
     p_d = system.lam_index.shape[0]
     lam, mu = np.zeros(n), np.zeros((m, n))
     lam[system.lam_index] = result.x[:p_d]
     mu[system.pair_j, system.pair_i] = result.x[p_d:]
     return lam, mu, result
+
+
+def solve_in_chunks(system, options, per_chunk, progress=None):
+    """``nnls_blocks(system, options)`` (the same result bit for bit) in kernel calls of at
+    most ``per_chunk`` sweeps, calling ``progress(sweeps, max_sweeps)`` between calls.
+
+    A sweep with an exact face solve is a call of its own, and the face solve runs in calls
+    of about FACE_CHUNK_WORK (``solve_face_in_chunks``), so a ``progress`` that raises
+    core.errors.Cancelled stops the solver within one chunk's time.
+    """
+    state = nnls_start(system, options)
+    report = progress or (lambda done, total: None)
+    while True:
+        done, polish = int(state.counters[0]), int(state.counters[2])
+        size = 1 if polish == done + 1 else min(per_chunk, polish - done - 1)
+        result = nnls_sweeps(system, options, state, size, True)
+        if result.status == NNLS_FACE:
+            sweeps = int(result.sweeps)
+            report(sweeps, options.max_sweeps)
+            x_face, ok = solve_face_in_chunks(system, state.x, options.bounded,
+                                              holding(progress, sweeps, options.max_sweeps))
+            result = after_face(system, options, state, x_face, ok)
+        if result.status != NNLS_RUNNING:
+            return result
+        report(int(result.sweeps), options.max_sweeps)
+
+
+def solve_face_in_chunks(system, x, bounded, between=None):
+    """``core.nnls_kernels.solve_face(system, x, bounded)`` (bit for bit) with its two loops
+    over the mu blocks split into calls of about FACE_CHUNK_WORK flops, ``between()`` called
+    between calls (it may raise core.errors.Cancelled).
+    """
+    sizes = np.diff(system.block_start).astype(float)
+    bounds, work = [0], 0.0
+    for b, size in enumerate(sizes, 1):
+        work += size * size * (size + 2.0 * system.D.shape[0])   # solve and Schur update
+        if work >= FACE_CHUNK_WORK or b == sizes.shape[0]:
+            bounds.append(b)
+            work = 0.0
+    between = between or (lambda: None)
+    P, S, r, act2 = face_system(system, x, bounded)
+    x_new = np.zeros(x.shape[0])
+    for b0, b1 in zip(bounds[:-1], bounds[1:]):
+        if not face_eliminate(system, x, bounded, P, S, r, act2, b0, b1):
+            return x_new, False
+        between()
+    lam_P, ok = face_lam(P, S, r, x_new)
+    if not ok:
+        return x_new, False
+    for b0, b1 in zip(bounds[:-1], bounds[1:]):
+        between()
+        if not face_mu(system, x, bounded, P, act2, lam_P, x_new, b0, b1):
+            return x_new, False
+    return x_new, face_accept(system, x, bounded, P, x_new)
 
 
 def _sweep_work(system):

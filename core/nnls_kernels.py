@@ -19,6 +19,11 @@ solved exactly (tied mu's merged into their lam column, the free mu's eliminated
 block with LAPACK), and the result is accepted when it satisfies the KKT conditions to
 ``tol``.
 
+``nnls_blocks`` runs all sweeps in one call; ``nnls_start``, ``nnls_sweeps`` and
+``after_face`` run them in chunks, and the ``face_*`` kernels an exact solve block by block
+(core.kkt.solve_in_chunks): the SolverState carries everything a sweep reads from the
+previous one, so any split gives the same result bit for bit.
+
 All solver kernels live in this one module on purpose: Numba's cache checks only the
 source of the module a kernel is defined in, so a kernel calling kernels of another module
 would keep a stale copy of them after they change (see core/jit.py).
@@ -32,6 +37,8 @@ from core.jit import kernel
 NNLS_CONVERGED = 0      # KKT conditions hold to tol
 NNLS_MAX_SWEEPS = 1     # stopped at max_sweeps; x is feasible but not optimal to tol
 NNLS_UNBOUNDED = 2      # x runs along a ray where the objective falls without bound
+NNLS_RUNNING = -1       # (``nnls_sweeps`` only) the chunk of sweeps ended undecided
+NNLS_FACE = -2          # (``nnls_sweeps`` only) stopped before an exact face solve
 NNLS_STALLED = 3        # objective stopped falling (to stall_tol) before the KKT test
                         # passed: a degenerate problem (n >= d), x optimal to rounding
 STALL_TOL = 1e-13       # default: relative decrease of the objective between exact solves
@@ -78,6 +85,20 @@ class NNLSResult(NamedTuple):
     status: int
     sweeps: int
     violation: float
+
+
+class SolverState(NamedTuple):
+    """What one sweep hands to the next (``nnls_start``; ``nnls_sweeps`` updates it)."""
+
+    x: np.ndarray            # (p,) the iterate (lam, mu)
+    grad: np.ndarray         # (p,) G x - h as the sweeps keep it (with its rounding drift)
+    pend_lam: np.ndarray     # (p_d,) lam changes not yet added to grad_mu
+    pend_mu: np.ndarray      # (m, p_d) mu changes not yet added to grad_lam
+    start: np.ndarray        # (p_d + 1,) ``pairs_by_point``: the mu's of each lam
+    order: np.ndarray        # (p_m,)
+    pair_block: np.ndarray   # (p_m,) block of each mu
+    values: np.ndarray       # (2,) objective at the last exact solve, last KKT violation
+    counters: np.ndarray     # (4,) sweeps done, polish interval, next polish sweep, failures
 
 
 def solver_options(tol, max_sweeps, *, bounded=True, check_unbounded=False,
@@ -151,7 +172,7 @@ def flush_mu_lag(g, grad, pend_mu):
     """grad_lam += Cᵀ mu_change and pend_mu = 0 (row by row when few mu's moved)."""
     p_d = g.D.shape[0]
     changed = np.empty(g.pair_j.shape[0], dtype=np.int64)
-    n_changed = 0
+    n_changed = np.int64(0)     # not a literal 0: one signature of few_changes
     for a in range(g.pair_j.shape[0]):
         if pend_mu[g.pair_j[a], g.pair_lam[a]] != 0.0:
             changed[n_changed] = a
@@ -245,13 +266,11 @@ def free_pairs(g, x, bounded, b):
 
 
 @kernel
-def solve_face(g, x, bounded):
-    """Exact minimiser on the face of x: lam_P > 0 free, tied mu's = their lam (merged into
-    its column: slope act + 1), free mu's eliminated per neuron by Schur complement
-    (LAPACK solves with all columns at once), the rest 0. Returns (x_new, ok).
+def face_system(g, x, bounded):
+    """(P, S, r, act2) of the face of x before the free mu's are eliminated: lam_P > 0 free,
+    tied mu's = their lam (merged into its column: slope act + 1), S and r the lam-lam part.
     """
     p_d, p = g.D.shape[0], x.shape[0]
-    x_new = np.zeros(p)
     P = np.nonzero(x[:p_d] > 0.0)[0]
     n_d = P.shape[0]
     S = np.ascontiguousarray(g.D[P][:, P])
@@ -271,8 +290,16 @@ def solve_face(g, x, bounded):
         V_act = g.vv.reshape(-1, 1) * g.act[:, P]
         extra = np.dot(act2[:, P].T, V_act2) - np.dot(g.act[:, P].T, V_act)
         S += g.Ky[P][:, P] * extra
+    return P, S, r, act2
+
+
+@kernel
+def face_eliminate(g, x, bounded, P, S, r, act2, b0, b1):
+    """Eliminate the free mu's of blocks b0..b1-1 from (S, r) in place by Schur complement
+    (LAPACK solves with all columns at once); False when a block is singular.
+    """
     try:
-        for b in range(g.block_start.shape[0] - 1):
+        for b in range(b0, b1):
             F = free_pairs(g, x, bounded, b)
             if F.shape[0] > 0:
                 B_F, rhs, Q = face_parts(g, P, act2, g.pair_j[F[0]], F)
@@ -285,9 +312,28 @@ def solve_face(g, x, bounded):
                     r[Q[a]] -= r_update[a]
                     for c in range(n_q):
                         S[Q[a], Q[c]] -= update[a, c]
-        lam_P = np.linalg.solve(S, r) if n_d > 0 else np.zeros(0)
-        x_new[P] = lam_P
-        for b in range(g.block_start.shape[0] - 1):
+    except Exception:  # singular: the caller keeps its iterate
+        return False
+    return True
+
+
+@kernel
+def face_lam(P, S, r, x_new):
+    """lam_P = S⁻¹ r into x_new; (lam_P, False) when S is singular."""
+    try:
+        lam_P = np.linalg.solve(S, r) if P.shape[0] > 0 else np.zeros(0)
+    except Exception:  # singular: the caller keeps its iterate
+        return np.zeros(0), False
+    x_new[P] = lam_P
+    return lam_P, True
+
+
+@kernel
+def face_mu(g, x, bounded, P, act2, lam_P, x_new, b0, b1):
+    """The free mu's of blocks b0..b1-1 given lam_P, into x_new; False when singular."""
+    p_d = g.D.shape[0]
+    try:
+        for b in range(b0, b1):
             F = free_pairs(g, x, bounded, b)
             if F.shape[0] > 0:
                 B_F, rhs, Q = face_parts(g, P, act2, g.pair_j[F[0]], F)
@@ -295,15 +341,43 @@ def solve_face(g, x, bounded):
                 C_FQ = np.ascontiguousarray(rhs[:, :n_q])
                 x_new[p_d + F] = np.linalg.solve(B_F, rhs[:, n_q] - np.dot(C_FQ, lam_P[Q]))
     except Exception:  # singular: the caller keeps its iterate
-        return x_new, False
+        return False
+    return True
+
+
+@kernel
+def face_accept(g, x, bounded, P, x_new):
+    """Tied mu's of x_new set to their lam; True when x_new stays on the face of x (free
+    lam's and mu's positive, mu <= lam when bounded).
+    """
+    p_d, p = g.D.shape[0], x.shape[0]
     for a in range(p - p_d):
         l = g.pair_lam[a]
         if bounded and x[l] > 0.0 and x[p_d + a] == x[l]:
             x_new[p_d + a] = x_new[l]
             continue
         if x[p_d + a] > 0.0 and (x_new[p_d + a] <= 0.0 or bounded and x_new[p_d + a] > x_new[l]):
-            return x_new, False
-    return x_new, n_d == 0 or x_new[P].min() > 0.0
+            return False
+    return P.shape[0] == 0 or x_new[P].min() > 0.0
+
+
+@kernel
+def solve_face(g, x, bounded):
+    """Exact minimiser on the face of x: lam_P > 0 free, tied mu's = their lam, free mu's
+    eliminated per neuron by Schur complement, the rest 0. Returns (x_new, ok).
+
+    One call of ``face_system``, ``face_eliminate``, ``face_lam``, ``face_mu`` and
+    ``face_accept`` (core.kkt.solve_face_in_chunks splits the block loops).
+    """
+    first, n_blocks = np.int64(0), g.block_start.shape[0] - 1   # int64, not a literal 0:
+    P, S, r, act2 = face_system(g, x, bounded)                   # one signature (core/jit.py)
+    x_new = np.zeros(x.shape[0])
+    if not face_eliminate(g, x, bounded, P, S, r, act2, first, n_blocks):
+        return x_new, False
+    lam_P, ok = face_lam(P, S, r, x_new)
+    if not ok or not face_mu(g, x, bounded, P, act2, lam_P, x_new, first, n_blocks):
+        return x_new, False
+    return x_new, face_accept(g, x, bounded, P, x_new)
 
 
 @kernel
@@ -446,6 +520,91 @@ def runs_to_infinity(x, grad, h, ratio):
 
 
 @kernel
+def nnls_start(g, opt):
+    """SolverState at x = 0 (grad = -h), before the first sweep."""
+    h, p_d, m = g.h, g.D.shape[0], g.act.shape[0]
+    p_m = h.shape[0] - p_d
+    start, order = pairs_by_point(g.pair_lam, p_d)
+    pair_block = np.empty(p_m, dtype=np.int64)
+    for b in range(g.block_start.shape[0] - 1):
+        pair_block[g.block_start[b]:g.block_start[b + 1]] = b
+    counters = np.array([0, opt.polish_every, opt.polish_every, 0], dtype=np.int64)
+    return SolverState(np.zeros(h.shape[0]), -h.copy(), np.zeros(p_d), np.zeros((m, p_d)),
+                       start, order, pair_block, np.zeros(2), counters)
+
+
+@kernel
+def absolute_tol(g, opt):
+    """The KKT tolerance in the units of h: tol max|h|."""
+    return opt.tol * max(np.abs(g.h).max() if g.h.shape[0] > 0 else 0.0, 1e-300)
+
+
+@kernel
+def after_face(g, opt, s, x_face, ok):
+    """The end of a sweep with an exact solve (x_face, ok of ``solve_face``): x_face when it
+    passes the KKT test, else a stop when the objective stalled, else NNLS_RUNNING.
+    """
+    sweep, violation = s.counters[0], s.values[1]
+    if ok:
+        grad_face = gradient(g, x_face)
+        face_violation = kkt_violation(g, x_face, grad_face, opt.bounded, s.start, s.order)
+        if face_violation <= absolute_tol(g, opt):
+            return NNLSResult(x_face, NNLS_CONVERGED, sweep, face_violation)
+    previous = s.values[0]
+    objective = 0.5 * np.dot(s.x, s.grad - g.h)        # 1/2 xᵀGx - hᵀx
+    s.values[0] = objective
+    if not opt.check_unbounded and previous - objective <= opt.stall_tol * abs(objective):
+        return NNLSResult(s.x, NNLS_STALLED, sweep, violation)
+    return NNLSResult(s.x, NNLS_RUNNING, sweep, violation)
+
+
+@kernel
+def nnls_sweeps(g, opt, s, n_sweeps, face_outside):
+    """Up to ``n_sweeps`` more sweeps of ``nnls_blocks`` from state s (updated in place).
+
+    Returns NNLSResult(x, status, sweeps done, violation), status NNLS_RUNNING when the
+    chunk ended before a decision and before ``opt.max_sweeps``. With ``face_outside`` a
+    sweep due for an exact solve returns NNLS_FACE before it: the caller solves the face
+    (``solve_face`` or its parts) and passes the result to ``after_face``.
+    """
+    h, p_d = g.h, g.D.shape[0]
+    p_m = h.shape[0] - p_d
+    x, grad, start, order = s.x, s.grad, s.start, s.order
+    tol_abs = absolute_tol(g, opt)
+    first = s.counters[0] + 1
+    for sweep in range(first, min(first + n_sweeps, opt.max_sweeps + 1)):
+        s.counters[0] = sweep
+        lam_pass(g, x, grad, s.pend_lam, opt.bounded, start, order, s.pair_block)
+        if p_m > 0:
+            flush_lam_lag(g, grad, s.pend_lam)
+            mu_pass(g, x, grad, s.pend_mu, opt.bounded)
+            if opt.bounded:
+                floor_zero_columns(g, x, start, order)
+            flush_mu_lag(g, grad, s.pend_mu)
+        violation = kkt_violation(g, x, grad, opt.bounded, start, order)
+        s.values[1] = violation
+        if violation <= tol_abs:
+            return NNLSResult(x, NNLS_CONVERGED, sweep, violation)
+        if sweep == s.counters[2]:
+            s.counters[3] += 1                # a failed exact solve is retried ever later:
+            if s.counters[3] >= 2:            # 10, 20, 35, 57, ... sweeps by default
+                s.counters[1] += s.counters[1] // 2
+            s.counters[2] = sweep + s.counters[1]
+            grad[:] = gradient(g, x)                     # drop rounding drift
+            if opt.check_unbounded and runs_to_infinity(x, grad, h, opt.unbounded_ratio):
+                return NNLSResult(x, NNLS_UNBOUNDED, sweep, violation)
+            if face_outside:
+                return NNLSResult(x, NNLS_FACE, sweep, violation)
+            x_face, ok = solve_face(g, x, opt.bounded)
+            result = after_face(g, opt, s, x_face, ok)
+            if result.status != NNLS_RUNNING:
+                return result
+    if s.counters[0] >= opt.max_sweeps:
+        return NNLSResult(x, NNLS_MAX_SWEEPS, opt.max_sweeps, s.values[1])
+    return NNLSResult(x, NNLS_RUNNING, s.counters[0], s.values[1])
+
+
+@kernel
 def nnls_blocks(g, opt):
     """x = argmin 1/2 xᵀGx - hᵀx over lam >= 0, mu >= 0 (and mu_a <= lam_l(a) if bounded).
 
@@ -458,47 +617,8 @@ def nnls_blocks(g, opt):
     -------
     NNLSResult(x, status, sweeps, violation)
     """
-    h, p_d, m = g.h, g.D.shape[0], g.act.shape[0]
-    p_m = h.shape[0] - p_d
-    start, order = pairs_by_point(g.pair_lam, p_d)
-    pair_block = np.empty(p_m, dtype=np.int64)
-    for b in range(g.block_start.shape[0] - 1):
-        pair_block[g.block_start[b]:g.block_start[b + 1]] = b
-    x = np.zeros(h.shape[0])
-    grad = -h.copy()
-    pend_lam, pend_mu = np.zeros(p_d), np.zeros((m, p_d))
-    tol_abs = opt.tol * max(np.abs(h).max() if h.shape[0] > 0 else 0.0, 1e-300)
-    objective, violation = 0.0, 0.0
-    interval, next_polish, failures = opt.polish_every, opt.polish_every, 0
-    for sweep in range(1, opt.max_sweeps + 1):
-        lam_pass(g, x, grad, pend_lam, opt.bounded, start, order, pair_block)
-        if p_m > 0:
-            flush_lam_lag(g, grad, pend_lam)
-            mu_pass(g, x, grad, pend_mu, opt.bounded)
-            if opt.bounded:
-                floor_zero_columns(g, x, start, order)
-            flush_mu_lag(g, grad, pend_mu)
-        violation = kkt_violation(g, x, grad, opt.bounded, start, order)
-        if violation <= tol_abs:
-            return NNLSResult(x, NNLS_CONVERGED, sweep, violation)
-        if sweep == next_polish:
-            failures += 1                     # a failed exact solve is retried ever later:
-            if failures >= 2:                 # 10, 20, 35, 57, ... sweeps by default
-                interval += interval // 2
-            next_polish = sweep + interval
-            grad = gradient(g, x)                        # drop rounding drift
-            if opt.check_unbounded and runs_to_infinity(x, grad, h, opt.unbounded_ratio):
-                return NNLSResult(x, NNLS_UNBOUNDED, sweep, violation)
-            x_face, ok = solve_face(g, x, opt.bounded)
-            if ok:
-                grad_face = gradient(g, x_face)
-                face_violation = kkt_violation(g, x_face, grad_face, opt.bounded, start, order)
-                if face_violation <= tol_abs:
-                    return NNLSResult(x_face, NNLS_CONVERGED, sweep, face_violation)
-            previous, objective = objective, 0.5 * np.dot(x, grad - h)   # 1/2 xᵀGx - hᵀx
-            if not opt.check_unbounded and previous - objective <= opt.stall_tol * abs(objective):
-                return NNLSResult(x, NNLS_STALLED, sweep, violation)
-    return NNLSResult(x, NNLS_MAX_SWEEPS, opt.max_sweeps, violation)
+    inline = np.bool_(False)        # a bool, not a literal False: one signature of nnls_sweeps
+    return nnls_sweeps(g, opt, nnls_start(g, opt), opt.max_sweeps, inline)
 
 
 @kernel

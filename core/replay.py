@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.errors import InputError
-from core.kkt import certify
+from core.kkt import certify, holding
 from core.models import GramModel
 
 
@@ -34,7 +34,8 @@ def training_frames(prepared, progress=None):
     Parameters
     ----------
     prepared : core.compare.Prepared with a training run (not the exact-SVM start)
-    progress : callable(done, total) or None, after each certificate
+    progress : callable(done, total) or None, after each certificate and between chunks of
+        it (it may raise core.errors.Cancelled to stop)
 
     Returns
     -------
@@ -52,7 +53,8 @@ def training_frames(prepared, progress=None):
         model = GramModel(1.0, np.ascontiguousarray(h.snapshots[r]))
         cert = None
         if h.min_margin[r] > 0:
-            cert = certify(prepared.ctx, model, kink_tol=sc.kink_tol, active_tol=sc.active_tol)
+            cert = certify(prepared.ctx, model, kink_tol=sc.kink_tol, active_tol=sc.active_tol,
+                           progress=holding(progress, r, total))
         frames.append(Frame(step=int(h.steps[r]), log_loss=float(h.log_loss[r]),
                             normalized_margin=float(h.normalized_margin[r]), model=model,
                             certificate=cert))

@@ -334,7 +334,7 @@ def test_each_kernel_compiles_one_signature():
             if hasattr(fn, "signatures") and fn.__module__ == module.__name__:
                 assert len(fn.signatures) <= 1, (name, fn.signatures)
     assert len(kkt_kernels.clarke_system.signatures) == 1
-    assert len(nnls_kernels.nnls_blocks.signatures) == 1
+    assert len(nnls_kernels.nnls_sweeps.signatures) == 1
 
 
 def test_report_says_when_eps_is_not_the_certificates():
