@@ -17,6 +17,7 @@ QUALITY = {"eps_rel": ("ε_rel on R", "stationarity on R (lower is better)"),
            "forget_margin": ("margin of x_l", "forgotten point's margin (retrain's is the aim)"),
            "test_accuracy": ("test accuracy", "test accuracy")}
 COST_TITLE = "gradient evaluations (log; 0 at 1)"
+COST_TICKS = [1, 10, 100, 1_000, 10_000, 100_000]
 # hyperparameter widgets of the page: (method, name) -> (label, min, max, default, step);
 # default None is "auto" (docs of core.methods)
 PARAM_INPUTS = {
@@ -63,7 +64,10 @@ def quality_cost_chart(frame, presentation=False, width=240, height=200):
         if metric not in data or data[metric].isna().all():
             continue
         base = alt.Chart(data).encode(
-            x=alt.X("cost:Q", scale=alt.Scale(type="log"), title=COST_TITLE),
+            x=alt.X("cost:Q", scale=alt.Scale(type="log"), title=COST_TITLE,
+                    axis=alt.Axis(values=[t for t in COST_TICKS
+                                          if t <= 1.5 * float(data["cost"].max())],
+                                  format="~s")),
             y=alt.Y(f"{metric}:Q", title=axis, scale=alt.Scale(zero=False)),
             color=_method_color(methods),
             tooltip=["label", alt.Tooltip(f"{metric}:Q", format=".4g"), "grad_evals",
