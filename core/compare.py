@@ -186,7 +186,7 @@ def check_methods(methods, method_params=None):
         raise InputError("methods must be a tuple of names, e.g. ('ga', 'retrain').")
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
-        raise InputError(f"Unknown method {unknown[0]!r}: use names from {', '.join(METHODS)}.")
+        raise InputError(f"Unknown method {unknown[0]!r}: choose from {', '.join(METHODS)}.")
     method_params = dict(method_params or {})
     extra = [m for m in method_params if m not in methods]
     if extra:

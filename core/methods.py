@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.errors import InputError
+from core.kernels import log_loss_slopes
 from core.method_kernels import weighted_gd_gram, weighted_gd_primal
 from core.models import GramModel, preacts
 from core.train import LOSS_CODES, LOSSES, OPTIMIZERS, PATHS
@@ -177,12 +178,17 @@ def random_label(ctx, cert, forget, *, loss="exp", optimizer="normalized", lr=8.
 
 
 def loss_derivatives(q, loss="exp"):
-    """(l'(q), l''(q)): (-e^{-q}, e^{-q}) or (-1/(1+e^q), e^q/(1+e^q)²), stable forms."""
-    q = np.asarray(q, dtype=np.float64)
+    """(l'(q), l''(q)): (-e^{-q}, e^{-q}) or (-1/(1+e^q), e^q/(1+e^q)²), stable forms.
+
+    |l'| comes from the training kernels' ``log_loss_slopes`` (one definition of the loss);
+    l'' = |l'| for exp and |l'| sigma(q) = |l'| / (1 + e^{-q}) for logistic.
+    """
+    q = np.ascontiguousarray(q, dtype=np.float64)
+    log_slope = np.empty_like(q)
+    log_loss_slopes(q, LOSS_CODES[loss], log_slope)
     if loss == "exp":
-        return -np.exp(-q), np.exp(-q)
-    up, down = np.logaddexp(0.0, q), np.logaddexp(0.0, -q)
-    return -np.exp(-up), np.exp(-up - down)
+        return -np.exp(log_slope), np.exp(log_slope)
+    return -np.exp(log_slope), np.exp(log_slope - np.logaddexp(0.0, -q))
 
 
 def gradient_gram(ctx, Zt):

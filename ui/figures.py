@@ -286,15 +286,6 @@ def spec_json(chart):
     return chart.to_json(validate=False)
 
 
-def figure_bytes(chart, fmt="png", scale=2):
-    """PNG (at ``scale``x) or SVG bytes of a chart, offline (``ui.export``)."""
-    if fmt == "png":
-        return export.png_bytes(spec_json(chart), scale=scale)
-    if fmt == "svg":
-        return export.svg_text(spec_json(chart)).encode()
-    raise ValueError(f"format must be png or svg, not {fmt!r}")
-
-
 def save_figure(chart, stem, scale=2):
     """Write ``<stem>.svg`` and ``<stem>.png``: the chart is serialized and rendered once
     (to SVG), and the PNG converted from that SVG. Returns the paths."""

@@ -367,10 +367,6 @@ def page_methods(default):
     return tuple(_get("methods.page", default))
 
 
-def set_page_methods(names):
-    _set("methods.page", tuple(names))
-
-
 def method_params():
     """{method: {hyperparameter: value}} set on the Methods page."""
     return dict(_get("methods.params") or {})
@@ -393,10 +389,6 @@ def set_mia_settings(on, shadows):
 def card_methods():
     """Extra baselines shown as cards on the Unlearn page (GA and the references always)."""
     return tuple(_get("methods.cards", ()))
-
-
-def set_card_methods(names):
-    _set("methods.cards", tuple(names))
 
 
 # ---- uploads in use (ui/uploads.py deletes the others) ----

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 import core.compare as engine
 from core.data import check_sizes
 from core.errors import InputError
+from core.method_cli import parse_methods as parse_names
 from core.scenario import Scenario
 
 PARAMS = {
@@ -160,29 +161,20 @@ def parse_values(text, param):
 
 
 def parse_methods(text):
-    """'ga,newton' -> ('ga', 'newton'); 'all' -> every name of core.compare.METHODS.
-
-    Names are checked against core.compare.METHODS as it is when called (ga is added if
-    missing: every sweep measures the one GA step); raises InputError.
+    """A sweep's --methods: ``core.method_cli.parse_methods`` (names or all), with ga added
+    if missing (every sweep measures the one GA step); raises InputError.
     """
-    known = tuple(engine.METHODS)
-    tokens = [t.strip() for t in str(text).split(",") if t.strip()]
-    if tokens == ["all"]:
-        return known
-    if not tokens:
-        raise InputError(f"--methods is empty: give names from {', '.join(known)}, or all.")
-    return check_methods(tokens)
+    return with_ga(parse_names(str(text)))
 
 
 def check_methods(names):
-    """The names, ga first if missing, each checked against core.compare.METHODS."""
-    known = tuple(engine.METHODS)
-    unknown = [m for m in names if m not in known]
-    if unknown:
-        raise InputError(f"Unknown method {unknown[0]!r}: choose from {', '.join(known)} "
-                         "(or all).")
-    names = tuple(dict.fromkeys(names))
-    return names if "ga" in names else ("ga",) + names
+    """The names, each checked by ``core.compare.check_methods``, ga first if missing."""
+    return with_ga(engine.check_methods(tuple(dict.fromkeys(names)))[0])
+
+
+def with_ga(names):
+    """``names`` with ga in front unless already there."""
+    return tuple(names) if "ga" in names else ("ga",) + tuple(names)
 
 
 def order_methods(names):
