@@ -8,6 +8,7 @@ other load on the machine does not count.
 """
 import os
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,19 @@ TICKS = os.sysconf("SC_CLK_TCK")
 def unlimited(monkeypatch):
     """No work limit for the server started after it (the long job must not ask)."""
     monkeypatch.setenv("UNLEARN_MAX_SECONDS", "1e9")
+
+
+@contextmanager
+def browser_page(height=900):
+    """A headless Chromium page, 1280 px wide; the browser is closed on exit."""
+    from playwright.sync_api import sync_playwright
+    path = require_browser()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page(viewport={"width": 1280, "height": height})
+        finally:
+            browser.close()
 
 
 def server_pid(url):
@@ -56,12 +70,9 @@ def cores_used(pid, seconds=2.0):
 
 
 def test_cancel_stops_a_long_job_and_the_server_cpu_drops(unlimited, server):  # noqa: F811
-    from playwright.sync_api import expect, sync_playwright
-    path = require_browser()
+    from playwright.sync_api import expect
     pid = server_pid(server)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+    with browser_page() as page:
         page.goto(server + LONG_LINK)
         cancel = page.get_by_role("button", name="Cancel")
         cancel.wait_for(timeout=180_000)
@@ -71,43 +82,34 @@ def test_cancel_stops_a_long_job_and_the_server_cpu_drops(unlimited, server):  #
         expect(page.get_by_text("showing the default demo")).to_be_visible(timeout=60_000)
         page.get_by_test_id("stVegaLiteChart").first.wait_for(timeout=120_000)
         idle = cores_used(pid)
-        browser.close()
     # the job keeps about one core busy on an idle machine (less when others load it)
     assert busy > 0.15, f"the job did not keep a core busy ({busy:.2f} cores)"
     assert idle < 0.3 * busy, f"CPU did not drop after Cancel: {busy:.2f} -> {idle:.2f} cores"
 
 
 def test_a_big_link_asks_and_starts_no_work(server):  # noqa: F811
-    from playwright.sync_api import expect, sync_playwright
-    path = require_browser()
+    from playwright.sync_api import expect
     pid = server_pid(server)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+    with browser_page() as page:
         page.goto(server + BIG_LINK)
         expect(page.get_by_role("button", name="Start anyway")).to_be_visible(timeout=180_000)
         used = cores_used(pid)
         page.get_by_role("button", name="Don't start").click()
         page.get_by_test_id("stVegaLiteChart").first.wait_for(timeout=120_000)
-        browser.close()
     assert used < 0.3, f"the server worked while asking ({used:.2f} cores)"
 
 
 def test_closing_the_tab_cancels_its_job(unlimited, server):  # noqa: F811
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from ui.job import SESSION_GRACE
-    path = require_browser()
     pid = server_pid(server)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+    with browser_page() as page:
         page.goto(server + LONG_LINK)
         page.get_by_role("button", name="Cancel").wait_for(timeout=180_000)
         expect(page.get_by_test_id("stProgress").first).to_be_visible()
         busy = cores_used(pid)
         page.close()
-        browser.close()
     time.sleep(SESSION_GRACE + 3)           # the job notices between chunks after the grace
     idle = cores_used(pid)
     assert busy > 0.15, f"the job did not keep a core busy ({busy:.2f} cores)"
@@ -117,11 +119,8 @@ def test_closing_the_tab_cancels_its_job(unlimited, server):  # noqa: F811
 def test_a_toggle_and_a_page_switch_during_training_keep_it(server):  # noqa: F811
     """Train n=400, d=20000, m=300, then toggle Presentation and switch page while it runs:
     the new model is committed when it ends (before: the old model came back)."""
-    from playwright.sync_api import expect, sync_playwright
-    path = require_browser()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    from playwright.sync_api import expect
+    with browser_page(height=1000) as page:
         page.goto(server + "/data")
         for label, value in (("points n", "400"), ("dimension d", "20000"),
                              ("hidden neurons m", "300")):
@@ -138,4 +137,3 @@ def test_a_toggle_and_a_page_switch_during_training_keep_it(server):  # noqa: F8
         page.get_by_role("link", name="Overview").click()
         expect(page.get_by_text("Trained in")).to_be_visible(timeout=600_000)
         assert "n_samples=400" in page.url and "width=300" in page.url
-        browser.close()
