@@ -77,7 +77,7 @@ def _seed_points(raw, x_enc, metric, methods, s, y_scale):
     df = df.assign(label=df["method"].map(label)).drop(columns="method")
     return alt.Chart(df).mark_circle(size=max(s.point * 0.3, 12), opacity=0.45).encode(
         x=x_enc, y=alt.Y(f"{metric}:Q", scale=y_scale),
-        color=alt.Color("label:N", scale=_method_scale(methods), legend=None))
+        color=_method_color(methods))        # the same legend as the lines': merged into one
 
 
 def _log_ok(values):
