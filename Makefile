@@ -23,7 +23,7 @@ $(VENV)/.installed-dev: $(ROOT)/requirements-dev.txt $(VENV)/.installed
 # kernel source changes): the first start then loads them instead of compiling for ~1 min.
 KERNEL_SOURCES := $(wildcard $(ROOT)/core/*kernels.py) $(ROOT)/core/jit.py
 $(VENV)/.compiled: $(VENV)/.installed $(KERNEL_SOURCES)
-	cd $(ROOT) && $(PY) -m core.warmup
+	cd $(ROOT) && $(PY) -m explorer.warmup
 	touch $@
 
 install: $(VENV)/.installed $(VENV)/.compiled
@@ -33,7 +33,7 @@ run: install
 	cd $(ROOT) && $(PY) -m streamlit run $(ROOT)/app.py
 
 demo: install
-	$(PY) -m core.cli unlearn --model relu --forget 3
+	$(PY) -m explorer unlearn --model relu --forget 3
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

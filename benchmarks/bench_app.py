@@ -19,7 +19,7 @@ Run from the repository root (a few minutes on 2 cores):
    (``CANCEL_CERTIFICATE``: d=20000, n=400 or 1000, m=50 or 500, Cancel 0.05 to 6 s after
    training ended), next to that certificate's own time.
 4. With ``--cold``: the first AppTest run of a fresh process with an empty Numba cache,
-   the install step (``python -m core.warmup``) into another empty cache, and the first run
+   the install step (``python -m explorer.warmup``) into another empty cache, and the first run
    after it (docs/architecture.md §Budgets: first chart under 8 s).
 """
 import json
@@ -166,9 +166,10 @@ def cold_start():
         res = _run_worker(str(ROOT), "first", cache=bare)
         print(f"app first run, empty cache, no install step  {res['first run']:6.1f} s")
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "core.warmup"], cwd=ROOT, check=True,
+        subprocess.run([sys.executable, "-m", "explorer.warmup"], cwd=ROOT, check=True,
                        env={**os.environ, "NUMBA_CACHE_DIR": installed}, capture_output=True)
-        print(f"install step (python -m core.warmup), empty   {time.perf_counter() - start:6.1f} s")
+        print(f"install step (explorer.warmup), empty cache  "
+              f"{time.perf_counter() - start:6.1f} s")
         res = _run_worker(str(ROOT), "first", cache=installed)
         print(f"app first run after the install step         {res['first run']:6.1f} s")
 

@@ -13,7 +13,7 @@ REPEATS runs after one warm-up call that also loads or compiles the Numba kernel
 * the grid kernel alone (``core.boundary.grid_values``) and contourpy alone;
 * a NumPy reference of the same grid: explicit W = s0 W0 + A X, then ReLU(P Wᵀ) v for the
   grid points P (the ratio is the kernel's speed-up);
-* the data view's frames (``ui.data_view.data_view``) and its finished Vega-Lite spec, for
+* the data view's frames (``present.data_view.data_view``) and its finished Vega-Lite spec, for
   scale (not part of the budget: the app caches the spec).
 
 The output goes to the terminal and to benchmarks/last_run_boundary.txt.

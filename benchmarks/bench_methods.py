@@ -29,8 +29,8 @@ os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))
 import numpy as np  # noqa: E402 (after the environment is set)
 
 from core import mia  # noqa: E402
-from core.compare import METHODS, compare, default_forget, prepare  # noqa: E402
-from core.report import METHOD_LABELS  # noqa: E402
+from core.compare import compare, default_forget, prepare  # noqa: E402
+from core.registry import label, names  # noqa: E402
 from core.scenario import Scenario  # noqa: E402
 
 REPEATS = 7
@@ -41,10 +41,10 @@ OUT = ROOT / "benchmarks" / "last_run_methods.txt"
 
 def time_methods(prepared, forget):
     """name -> (median seconds, grad_evals, comparison of the last run)."""
-    runs = {name: [] for name in METHODS}
+    runs = {name: [] for name in names(prepared.scenario.model)}
     last = None
     for _ in range(REPEATS + 1):                    # the first run is the warm-up
-        last = compare(prepared, forget, methods=METHODS)
+        last = compare(prepared, forget, methods="all")
         for name, res in last.methods.items():
             runs[name].append(res.seconds)
     return {name: (statistics.median(t[1:]), last.methods[name].grad_evals)
@@ -80,7 +80,7 @@ def main():
         g = "n/a" if evals is None else f"{evals:d}"
         gr = "n/a" if evals is None else f"{evals / ref_g:.4f}"
         params = comparison.methods[name].params
-        lines.append(f"{METHOD_LABELS[name]:16s} {sec:10.5f} {sec / ref_t:10.4f} {g:>11s} "
+        lines.append(f"{label(name):16s} {sec:10.5f} {sec / ref_t:10.4f} {g:>11s} "
                      f"{gr:>10s}  {params}")
     times, audit = time_audit(comparison)
     warm = statistics.median(times)
@@ -97,7 +97,7 @@ def main():
               f"OUT {audit.shadows[0].fit_out[0]:.4f} +- {audit.shadows[0].fit_out[1]:.4f}"]
     lines.append(f"  {'method':16s} {'s':>8s} {'log_lr':>10s} {'p_member':>9s} {'auc':>6s}")
     for name, res in audit.methods.items():
-        lines.append(f"  {METHOD_LABELS[name]:16s} {res.s[0]:8.4f} {res.log_lr[0]:10.4g} "
+        lines.append(f"  {label(name):16s} {res.s[0]:8.4f} {res.log_lr[0]:10.4g} "
                      f"{res.p_member[0]:9.4f} {res.auc:6.3f}")
     text = "\n".join(lines)
     print(text)

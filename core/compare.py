@@ -15,7 +15,6 @@ from core.diagnose import not_separating_message
 from core.errors import InputError
 from core.io import load_file
 from core.kkt import certify, holding
-from core.methods import BASELINES, run_baseline
 from core.models import (
     GramContext,
     GramModel,
@@ -28,22 +27,11 @@ from core.models import (
     test_predictions,
 )
 from core.presets import load_preset
+from core.registry import Task, get, reference_name, resolve
 from core.train import TrainedModel, train
 from core.transform import apply as transform_data
 from core.transform import step_scale
-from core.unlearn import (
-    check_forget,
-    exact_svm,
-    ga_step,
-    retained_index,
-    retrain_without,
-    sequential_ga,
-)
-
-# every method, in display order; DEFAULT_METHODS is what runs unless asked (docs/theory.md §3.7)
-METHODS = ("ga", "ga_steps", "neggrad_plus", "finetune", "random_label", "newton",
-           "do_nothing", "retrain", "exact")
-DEFAULT_METHODS = ("ga", "do_nothing", "retrain", "exact")
+from core.unlearn import check_forget, exact_svm, retained_index, retrain_without
 
 
 @dataclass(frozen=True, eq=False)
@@ -177,61 +165,19 @@ def retrain_model(prepared, forget, progress=None):
     return model, time.perf_counter() - start
 
 
-def check_methods(methods, method_params=None):
-    """``methods`` as a tuple of known names; ``method_params`` as a dict of dicts.
-
-    Raises InputError for an unknown name, or parameters for a method that is not run.
-    """
-    if isinstance(methods, str) or not all(isinstance(m, str) for m in methods):
-        raise InputError("methods must be a tuple of names, e.g. ('ga', 'retrain').")
-    unknown = [m for m in methods if m not in METHODS]
-    if unknown:
-        raise InputError(f"Unknown method {unknown[0]!r}: choose from {', '.join(METHODS)}.")
-    method_params = dict(method_params or {})
-    extra = [m for m in method_params if m not in methods]
-    if extra:
-        raise InputError(f"Hyperparameters given for {extra[0]!r}, which is not run: add it "
-                         "to the methods or drop its parameters.")
-    fixed = [m for m in method_params if m not in BASELINES]
-    if fixed:
-        raise InputError(f"{fixed[0]} takes no hyperparameters here (ga's c is scale): "
-                         f"method_params is for {', '.join(BASELINES)}.")
-    return tuple(methods), method_params
+def task_for(prepared, forget, scale=1.0, sequential=False, retrained=None):
+    """The ``core.registry.Task`` every method of one comparison runs on."""
+    sc, forget = prepared.scenario, tuple(forget)
+    options = train_options(sc, prepared.dataset)     # lr in the data's units, as training
+    return Task(ctx=prepared.ctx, original=prepared.original, forget=forget,
+                retain=retained_index(prepared.ctx.n_samples, forget), loss=sc.loss,
+                optimizer=sc.optimizer, lr=options["lr"], steps=sc.n_steps,
+                scale=float(scale), sequential=bool(sequential), kink_tol=sc.kink_tol,
+                active_tol=sc.active_tol, retrained=retrained)
 
 
-def run_methods(prepared, forget, retain, scale, sequential, retrained, methods, method_params):
-    """name -> (model, seconds, grad_evals, params) for ``methods`` (retrain always)."""
-    ctx, sc, original = prepared.ctx, prepared.scenario, prepared.original
-    runs, n_forget = {}, len(forget)
-    lr = train_options(sc, prepared.dataset)["lr"]     # in the data's units, as training
-    if "ga" in methods:
-        start = time.perf_counter()
-        if sequential:    # a certificate on each intermediate R (the first on S is shared)
-            model, _ = sequential_ga(ctx, original.model, forget, scale, sc.kink_tol,
-                                     sc.active_tol)
-            evals = n_forget + sum(ctx.n_samples - t for t in range(1, n_forget))
-        else:
-            model, evals = ga_step(ctx, original, forget, scale), n_forget
-        runs["ga"] = (model, time.perf_counter() - start, evals,
-                      dict(scale=float(scale), sequential=bool(sequential)))
-    for name in [m for m in METHODS if m in BASELINES and m in methods]:
-        start = time.perf_counter()
-        out = run_baseline(name, ctx, original, forget, loss=sc.loss, optimizer=sc.optimizer,
-                           lr=lr, params=method_params.get(name))
-        runs[name] = (out.model, time.perf_counter() - start, out.grad_evals, out.params)
-    if "do_nothing" in methods:
-        runs["do_nothing"] = (original.model, 0.0, 0, {})
-    model, seconds = retrained if retrained is not None else retrain_model(prepared, forget)
-    runs["retrain"] = (model, seconds, sc.n_steps * len(retain),
-                       dict(steps=sc.n_steps, lr=float(lr), optimizer=sc.optimizer))
-    if "exact" in methods and not ctx.is_relu:     # a dual solver: no gradient count
-        start = time.perf_counter()
-        runs["exact"] = (exact_svm(ctx, retain), time.perf_counter() - start, None, {})
-    return runs
-
-
-def compare(prepared, forget, scale=1.0, sequential=False, retrained=None,
-            methods=DEFAULT_METHODS, method_params=None, progress=None):
+def compare(prepared, forget, scale=1.0, sequential=False, retrained=None, methods=None,
+            method_params=None, progress=None):
     """Run ``methods`` on forget set F and measure each on R = S minus F.
 
     Parameters
@@ -241,8 +187,9 @@ def compare(prepared, forget, scale=1.0, sequential=False, retrained=None,
     scale : float, c, the multiplier of the theory step size
     sequential : bool, one GA step a point, re-certifying in between (docs/theory.md §3.6)
     retrained : (model, seconds) from ``retrain_model``, to reuse a cached retrain
-    methods : tuple of names from METHODS (default DEFAULT_METHODS)
-    method_params : dict name -> dict of hyperparameters (core.methods.HYPERPARAMETERS)
+    methods : None (the registry's defaults for the model), "all", or a tuple of names of
+        ``core.registry`` methods; the reference (retrain) always runs
+    method_params : dict name -> dict of hyperparameters (each Method's ``defaults``)
     progress : callable(done, total) or None, called after each method's certificate and
         between chunks of it (it may raise core.errors.Cancelled to stop)
 
@@ -251,35 +198,44 @@ def compare(prepared, forget, scale=1.0, sequential=False, retrained=None,
     Comparison
     """
     ctx, sc, original = prepared.ctx, prepared.scenario, prepared.original
-    methods, method_params = check_methods(methods, method_params)
+    names, method_params = resolve(methods, sc.model, method_params)
     forget = check_forget(forget, ctx.y)
-    retain = retained_index(ctx.n_samples, forget)
-    timed = run_methods(prepared, forget, retain, scale, sequential, retrained, methods,
-                        method_params)
-    reference_q = original.margins
-    retrain_pred = test_predictions(ctx, timed["retrain"][0])
+    retrained = retrained if retrained is not None else retrain_model(prepared, forget)
+    task = task_for(prepared, forget, scale, sequential, retrained)
+    retain, reference = task.retain, reference_name()
+    outputs = {name: run_method(name, task, method_params.get(name)) for name in names}
+    reference_model = outputs[reference][0].model
+    exact_model = outputs["exact"][0].model if "exact" in outputs else None
+    retrain_pred = test_predictions(ctx, reference_model)
     results = {}
-    names = [m for m in METHODS if m in timed and m in methods]
-    for name in names:
-        model, seconds, grad_evals, params = timed[name]
+    for name, (out, seconds) in outputs.items():
+        model = out.model
         cert = certify(ctx, model, retain, rescale=False, kink_tol=sc.kink_tol,
                        active_tol=sc.active_tol,
                        progress=holding(progress, len(results), len(names)))
         pred = test_predictions(ctx, model)
         results[name] = MethodResult(
             name=name, model=model, certificate=cert,
-            cosine_to_retrain=cosine(ctx, model, timed["retrain"][0]),
-            cosine_to_exact=cosine(ctx, model, timed["exact"][0]) if "exact" in timed else None,
+            cosine_to_retrain=cosine(ctx, model, reference_model),
+            cosine_to_exact=None if exact_model is None else cosine(ctx, model, exact_model),
             forget_margins=cert.margins[list(forget)],
             max_retained_margin_change=float(np.max(np.abs(cert.margins[retain]
-                                                           - reference_q[retain]))),
+                                                           - original.margins[retain]))),
             test_accuracy=test_accuracy(ctx, model),
             test_agreement=None if pred is None else float(np.mean(pred == retrain_pred)),
-            seconds=float(seconds), grad_evals=grad_evals, params=params)
+            seconds=float(seconds), grad_evals=out.grad_evals, params=dict(out.params))
         if progress is not None:
             progress(len(results), len(names))
     return Comparison(prepared=prepared, forget=forget, retain=retain, scale=float(scale),
                       sequential=bool(sequential), methods=results)
+
+
+def run_method(name, task, params=None):
+    """(MethodOutput, seconds) of registered method ``name`` on ``task``."""
+    start = time.perf_counter()
+    out = get(name).run(task, params)
+    seconds = out.seconds if out.seconds is not None else time.perf_counter() - start
+    return out, seconds
 
 
 def scale_curve(prepared, forget, scales, retrained=None, progress=None):

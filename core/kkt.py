@@ -27,13 +27,13 @@ from core.nnls_kernels import (
     nnls_sweeps,
     solver_options,
 )
+from core.options import DEFAULT_KINK_TOL
 
 SUPPORT_RATIO = 1e-6       # support vector: lam_i > 1e-6 max lam (docs/theory.md §3.4)
 NNLS_TOL = 1e-10
 NNLS_WORK = 5e8            # coordinate-descent budget, in multiply-adds (~0.3 s)
 NNLS_CHUNK_WORK = 1e8      # multiply-adds of sweeps per kernel call (~0.05 s)
 FACE_CHUNK_WORK = 1e9      # flops of an exact face solve's blocks per call (LAPACK, ~0.05 s)
-DEFAULT_KINK_TOL = 0.03    # kappa: the one default of the kink band (Scenario, CLI use it)
 MARGIN_ROUNDING = 1e-9     # slack on q_i <= 1 + active_tol for rescaling round-off
 
 

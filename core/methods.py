@@ -7,48 +7,35 @@ points inside the unit margin, and all methods are compared at one scale. At the
 losses l(q_i) are O(1), so fixed step sizes mean the same thing on every data set; on the
 trained model itself (margins ~ log of the step count) they would vanish.
 
-Each function returns a ``MethodOutput``: the model (a GramModel, W = s0 W_0 + A X), its cost
+Each function returns a ``core.registry.MethodOutput``: the model (a GramModel,
+W = s0 W_0 + A X), its cost
 in per-sample gradient evaluations (machine-independent) and its hyperparameters.
 """
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from core.errors import InputError
 from core.kernels import log_loss_slopes
 from core.method_kernels import weighted_gd_gram, weighted_gd_primal
+from core.method_types import MethodOutput
 from core.models import GramModel, preacts
-from core.train import LOSS_CODES, LOSSES, OPTIMIZERS, PATHS
+from core.options import (
+    ETA_GAIN,
+    FINETUNE_K,
+    GA_STEPS_K,
+    LOSSES,
+    NEGGRAD_ALPHA,
+    NEGGRAD_K,
+    NEWTON_DAMPING,
+    OPTIMIZERS,
+)
+from core.train import LOSS_CODES, PATHS
 from core.unlearn import retained_index
 from core.validate import MAX_STEPS, check_choice, check_integer, check_positive
 
-# ga_steps / neggrad_plus: eta = None picks eta = ETA_GAIN / ||grad q_F||² (mean over F at
-# theta^), so that one step moves q_l by about ETA_GAIN |l'(q_l)| whatever the model
-# (||grad q_l||² = sum_j v_j² sigma'_jl ||x_l||²: 0.24 for the default ReLU demo's forgotten
-# point, 0.99 linear). From q_l = 1, with |l'| = e^{-q} growing as q_l falls, 10 plain GA
-# steps take q_l to -0.22 (ReLU; retrain -0.26) and -0.84 (linear; retrain -0.44) on the
-# default demos. The ascent is unstable (exp loss): four times that step diverges on the
-# linear demo within 10 steps.
-ETA_GAIN = 0.25
-GA_STEPS_K = 10
-# neggrad_plus: alpha = 0.9 (Kurmanji et al.'s choice, 0.9-0.99). With the forget term
-# weighted 0.1 against the retained ones, 20 steps of the same eta take q_l to -0.78 (ReLU)
-# and 0.26 (linear), the retrained order, while min_R q rises to 1.8-1.9.
-NEGGRAD_K, NEGGRAD_ALPHA = 20, 0.9
 DIVERGED = 1e100         # |A| beyond this (from O(1) at theta^): the iteration diverged
-# finetune / random_label: 50 steps (10% of the default training) of the training optimizer.
-FINETUNE_K = 50
 RCOND = 1e-10            # newton: eigenvalues below RCOND * max are treated as 0 (pinv)
-
-
-@dataclass(frozen=True, eq=False)
-class MethodOutput:
-    """A method's model, its cost and its hyperparameters."""
-
-    model: GramModel
-    grad_evals: int        # per-sample gradient evaluations
-    params: dict
 
 
 def weighted_gd(ctx, model, coef, *, y=None, loss="exp", normalized=False, lr=1.0, steps=1,
@@ -200,7 +187,7 @@ def gradient_gram(ctx, Zt):
     return np.outer(ctx.y, ctx.y) * ctx.K * (S.T @ S), S
 
 
-def newton(ctx, cert, forget, *, loss="exp", damping=0.0):
+def newton(ctx, cert, forget, *, loss="exp", damping=NEWTON_DAMPING):
     """theta- = theta^ + (H_R + gamma I)^+ grad_theta sum_F l(q_l(theta^)), H_R = sum_R l'' g gᵀ.
 
     With B = [sqrt(l''_i) g_i]_{i in R}, H_R = B Bᵀ and N = Bᵀ B = D^½ M_RR D^½ (|R| x |R|):
@@ -229,27 +216,3 @@ def newton(ctx, cert, forget, *, loss="exp", damping=0.0):
         w[forget] += slope_F / damping
     A = model.A + S * (w * ctx.y)[None, :]
     return MethodOutput(GramModel(model.s0, A), ctx.n_samples, dict(damping=float(damping)))
-
-
-BASELINES = {"ga_steps": ga_steps, "neggrad_plus": neggrad_plus, "finetune": finetune,
-             "random_label": random_label, "newton": newton}
-HYPERPARAMETERS = {"ga_steps": ("k", "eta"), "neggrad_plus": ("k", "eta", "alpha"),
-                   "finetune": ("k", "lr"), "random_label": ("k", "lr"),
-                   "newton": ("damping",)}
-
-
-def run_baseline(name, ctx, cert, forget, *, loss="exp", optimizer="normalized", lr=8.0,
-                 params=None):
-    """BASELINES[name] with the scenario's loss (and training optimizer and lr, which
-    ``params`` may override for finetune and random_label).
-
-    Raises InputError for a hyperparameter the method does not have.
-    """
-    params = dict(params or {})
-    unknown = [key for key in params if key not in HYPERPARAMETERS[name]]
-    if unknown:
-        raise InputError(f"{name} has no hyperparameter {unknown[0]!r}: it takes "
-                         f"{', '.join(HYPERPARAMETERS[name])}.")
-    if name in ("finetune", "random_label"):
-        params = dict(dict(optimizer=optimizer, lr=lr), **params)
-    return BASELINES[name](ctx, cert, forget, loss=loss, **params)

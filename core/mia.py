@@ -30,10 +30,10 @@ from core.compare import context_for, load_dataset, load_raw, train_options
 from core.data import generate, make_dataset
 from core.errors import InputError
 from core.models import embed, margins, outputs_from_preacts
+from core.options import DEFAULT_SHADOWS
 from core.train import train
 from core.validate import check_integer
 
-DEFAULT_SHADOWS = 16
 MAX_SHADOWS = 256
 MIA_STREAM = 3          # default_rng([seed, 3, k]): shadow seeds
 N_FRESH = 500           # fresh non-members for the population AUC

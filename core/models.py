@@ -12,8 +12,6 @@ import numpy as np
 from core.errors import InputError
 from core.kernels import model_outputs
 
-MODELS = ("linear", "relu")
-
 
 def output_weights(width):
     """v_j = +1/sqrt(m) for j < m/2, -1/sqrt(m) otherwise (docs/theory.md §2)."""

@@ -7,12 +7,9 @@ import math
 
 import numpy as np
 
+from core.registry import label
 from core.transform import data_record
 
-METHOD_LABELS = {"ga": "GA (one step)", "ga_steps": "GA (k steps)", "neggrad_plus": "NegGrad+",
-                 "finetune": "fine-tune on R", "random_label": "random labels",
-                 "newton": "Newton step", "do_nothing": "do nothing", "retrain": "retrain",
-                 "exact": "exact SVM"}
 CERTIFICATE_KEYS = ("eps", "eps_rel", "delta", "tau", "n_support")
 # GA leaving retained points this far inside the unit margin (tau, a fraction of it) is not
 # successful unlearning whatever eps does. The default demo gives tau ~ 0.02; d <= 100,
@@ -112,7 +109,7 @@ def format_params(params):
 
 
 def comparison_to_dict(comparison, audit=None):
-    """The JSON object of ``python -m core.cli unlearn --json`` (docs/cli.md); with a
+    """The JSON object of ``python -m explorer unlearn --json`` (docs/cli.md); with a
     core.mia.Audit each method gains ``mia`` (``mia_dict``).
     """
     prep = comparison.prepared
@@ -169,7 +166,7 @@ def methods_frame(comparison):
     """One row per method: the certificate on R and the comparison metrics."""
     rows = []
     for name, res in comparison.methods.items():
-        row = {"method": name, "label": METHOD_LABELS[name]}
+        row = {"method": name, "label": label(name)}
         row.update(method_dict(res))
         row["forget_margins"] = ", ".join(f"{q:.3g}" for q in res.forget_margins)
         row["params"] = format_params(res.params)

@@ -9,10 +9,8 @@ from dataclasses import asdict, dataclass, fields, replace
 
 from core.data import DATA_KINDS, MAX_DIM, MAX_SAMPLES, MAX_TEST, PRESET_KINDS, TOY_KINDS
 from core.errors import InputError
-from core.kkt import DEFAULT_KINK_TOL
-from core.models import MODELS
+from core.options import DEFAULT_KINK_TOL, LOSSES, MODELS, OPTIMIZERS
 from core.presets import preset_classes
-from core.train import LOSSES, OPTIMIZERS
 from core.transform import DEFAULT_PREPROCESS, PREPROCESS
 from core.validate import (
     MAX_STEPS,

@@ -15,11 +15,10 @@ import numpy as np
 
 from core.kernels import LOSS_EXP, LOSS_LOGISTIC, train_gd_gram, train_gd_primal
 from core.models import GramModel
+from core.options import LOSSES, OPTIMIZERS
 from core.validate import check_choice, check_lr, check_steps
 
-LOSS_CODES = {"exp": LOSS_EXP, "logistic": LOSS_LOGISTIC}
-LOSSES = tuple(LOSS_CODES)
-OPTIMIZERS = ("normalized", "plain")
+LOSS_CODES = dict(zip(LOSSES, (LOSS_EXP, LOSS_LOGISTIC)))    # "exp", "logistic"
 PATHS = ("auto", "gram", "primal")
 N_RECORDS = 80                      # log-spaced history rows per run (plus step 0)
 MAX_SNAPSHOT_FLOATS = 5_000_000     # keep A snapshots (for eps over steps) below 40 MB

@@ -5,9 +5,10 @@ import numpy as np
 
 from core.errors import InputError
 from core.kernels import log_loss_slopes
-from core.kkt import DEFAULT_KINK_TOL, certify
+from core.kkt import certify
 from core.models import GramModel, embed, preacts, rescale_to_unit_margin
 from core.nnls_kernels import NNLS_CONVERGED, NNLS_UNBOUNDED, nnls_gram, solver_options
+from core.options import DEFAULT_KINK_TOL
 from core.train import LOSS_CODES, train
 from core.validate import check_indices
 

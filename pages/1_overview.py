@@ -2,7 +2,8 @@
 import streamlit as st
 
 from core.scenario import Scenario
-from ui import session, share, state
+from present import share
+from ui import session, state
 
 session.page_header("One gradient-ascent step forgets a training point")
 

@@ -2,9 +2,10 @@
 training curves, a 2-D view of the data and the theory-regime gauge."""
 import streamlit as st
 
+from present import charts
+from present.text import fmt
 from ui import (
     cached,
-    charts,
     data_panel,
     data_summary,
     forms,
@@ -14,7 +15,6 @@ from ui import (
     state,
     widgets,
 )
-from ui.text import fmt
 
 session.page_header("Data & training")
 settings, results = st.columns([1, 2.3], gap="medium")

@@ -3,9 +3,10 @@ forget them, and compare one GA step with doing nothing, retraining and (linear)
 solution."""
 import streamlit as st
 
-from core.report import METHOD_LABELS
-from ui import cached, charts, data_panel, frames, points_table, session, state, widgets
-from ui.text import number_formats, plane_summary, tidy, verdict
+from core.registry import label
+from present import charts, frames
+from present.text import number_formats, plane_summary, tidy, verdict
+from ui import cached, data_panel, points_table, session, state, widgets
 
 session.page_header("Unlearn with one gradient-ascent step")
 prep = session.require_prepared()
@@ -35,9 +36,9 @@ with right:
         st.stop()
     comp = session.current_comparison()
     methods = cached.card_methods(sc, forget, state.scale(), state.sequential(),
-                                  widgets.method_picker())
+                                  widgets.method_picker(sc.model))
     widgets.method_cards(methods, has_test=prep.dataset.has_test)
-    widgets.certificate_notes({METHOD_LABELS[res.name]: res.certificate
+    widgets.certificate_notes({label(res.name): res.certificate
                                for res in comp.methods.values()})
     level, sentence = verdict(methods, state.scale(), prep.original.lam[list(forget)],
                               prep.gauge.regime)

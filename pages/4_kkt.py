@@ -3,8 +3,9 @@ the GA step."""
 import streamlit as st
 
 from core.errors import InputError
-from ui import cached, charts, forms, frames, session, state, widgets
-from ui.text import fmt
+from present import charts, frames
+from present.text import fmt
+from ui import cached, forms, session, state, widgets
 
 session.page_header("KKT inspector")
 prep = session.require_prepared()

@@ -5,8 +5,9 @@ import streamlit as st
 
 from core.compare import default_forget
 from core.errors import InputError
-from ui import cached, charts, session, state, widgets
-from ui.text import fmt
+from present import charts
+from present.text import fmt
+from ui import cached, session, state, widgets
 
 GRIDS = {"21 values (fast)": 21, "41 values": 41, "81 values (fine)": 81}
 

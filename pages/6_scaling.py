@@ -1,12 +1,14 @@
 """Scaling: one parameter over values and seeds, every method per run (core.sweeps.run), with
-the certificates against it, the CSV, and the same figures as `core.cli reproduce`."""
+the certificates against it, the CSV, and the same figures as `python -m explorer reproduce`."""
 import streamlit as st
 
 from core.errors import InputError
 from core.scenario import Scenario
 from core.sweeps.run import run_sweep
 from core.sweeps.spec import PARAMS, SweepSpec, parse_values
-from ui import cached, curve_figures, figures, session, state, sweep_view, text, widgets
+from present import curve_figures, figures, text
+from ui import cached, session, state, widgets
+from ui import sweep_panel as sweep_view
 
 DEFAULTS = {"dim": "50,100,200,500,1000,2000", "n_samples": "10,20,40,80",
             "width": "20,50,100,200", "scale": "0,0.5,0.8,0.9,1,1.1,1.2,1.5,2",
@@ -47,7 +49,7 @@ def build():
                      int(seeds)).validated()
     if len(spec.jobs()) > MAX_JOBS:
         raise InputError(f"{len(spec.jobs())} runs is more than this page runs "
-                         f"({MAX_JOBS}): use python -m core.cli sweep.")
+                         f"({MAX_JOBS}): use python -m explorer sweep.")
     return spec
 
 

@@ -6,7 +6,9 @@ import streamlit as st
 from core.errors import InputError
 from core.scenario import Scenario
 from core.sweeps.generalization import forgetting_curve, forgetting_curves
-from ui import cached, curve_figures, figures, session, state, sweep_view, text, widgets
+from present import curve_figures, figures, text
+from ui import cached, session, state, widgets
+from ui import sweep_panel as sweep_view
 
 session.page_header(
     "Generalization: does forgetting cost test accuracy?",

@@ -2,11 +2,12 @@
 and a LiRA-style membership audit of the forgotten point (docs/theory.md §3.7)."""
 import streamlit as st
 
-from core.compare import METHODS, default_forget
+from core import registry
+from core.compare import default_forget
 from core.errors import InputError
-from core.methods import HYPERPARAMETERS
-from ui import cached, methods_view, session, state, widgets
-from ui.figures import label
+from present import methods_view
+from present.palette import label
+from ui import cached, session, state, widgets
 
 SHADOW_CHOICES = (4, 8, 16, 32, 64)
 
@@ -14,7 +15,7 @@ session.page_header("Methods: quality against cost, and a membership audit")
 prep = session.require_prepared()
 sc, pres = state.scenario(), state.presentation()
 forget = tuple(state.forget() or default_forget(prep))
-usable = [m for m in METHODS if m != "exact" or not sc.is_relu]
+usable = list(registry.names(sc.model))
 st.caption(f"Forgetting {', '.join(f'#{i}' for i in forget)} (the Unlearn page's forget "
            "list). Every method starts from the certified model θ̂ (min margin 1) and is "
            "certified on R without rescaling; cost counts per-sample gradient evaluations.")
@@ -26,26 +27,8 @@ chosen = st.multiselect("methods", usable, format_func=label, key=key,
 if not chosen:
     st.info("Choose at least one method.", icon=":material/touch_app:")
     st.stop()
-chosen = tuple(m for m in METHODS if m in chosen)
-
-tunable = [m for m in chosen if any((m, p) in methods_view.PARAM_INPUTS
-                                    for p in HYPERPARAMETERS.get(m, ()))]
-params = state.method_params()
-if tunable:
-    with st.expander("hyperparameters (defaults: see docs/theory.md §3.7)"):
-        new = {}
-        for col, name in zip(st.columns(len(tunable)), tunable):
-            col.markdown(f"**{label(name)}**")
-            for hp in HYPERPARAMETERS[name]:
-                if (name, hp) not in methods_view.PARAM_INPUTS:
-                    continue
-                text, low, high, default, step = methods_view.PARAM_INPUTS[(name, hp)]
-                value = col.number_input(text, low, high, params.get(name, {}).get(hp, default),
-                                         step, key=f"ux.mp.{name}.{hp}")
-                if value is not None and value != default:
-                    new.setdefault(name, {})[hp] = value
-        state.set_method_params(new)
-        params = state.method_params()
+chosen = registry.ordered(chosen)
+params = widgets.method_params_editor(chosen)
 params_json = cached.params_key({m: p for m, p in params.items() if m in chosen})
 
 try:

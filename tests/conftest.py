@@ -75,3 +75,4 @@ def _separable_data(n, d, seed, min_cos=0.1):
 def separable_data():
     """``separable_data(n, d, seed, min_cos=0.1)`` -> (X, y) separable through the origin."""
     return _separable_data
+

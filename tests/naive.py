@@ -292,3 +292,14 @@ def gaussian_data(n, d, seed):
 def relu_init(m, d, scale, seed):
     """W_0 entries N(0, scale^2 / d)."""
     return np.random.default_rng(seed).normal(0.0, scale / np.sqrt(d), size=(m, d))
+
+
+# The built-in methods in display order and their labels, written out here (not read from
+# core.registry) so that a test compares the registry with an independent list.
+BUILTIN_METHODS = ("ga", "ga_steps", "neggrad_plus", "finetune", "random_label", "newton",
+                   "do_nothing", "retrain", "exact")
+BUILTIN_LABELS = {"ga": "GA (one step)", "ga_steps": "GA (k steps)", "neggrad_plus": "NegGrad+",
+                  "finetune": "fine-tune on R", "random_label": "random labels",
+                  "newton": "Newton step", "do_nothing": "do nothing", "retrain": "retrain",
+                  "exact": "exact SVM"}
+DEFAULT_METHODS = ("ga", "do_nothing", "retrain", "exact")

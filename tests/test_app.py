@@ -11,10 +11,12 @@ import pandas as pd
 import pytest
 
 from core.compare import compare, default_forget, prepare
-from core.report import METHOD_LABELS, methods_frame
+from core.report import methods_frame
 from core.scenario import Scenario
-from ui import share, state
-from ui.text import TAU_FLOOR, fmt
+from present import share
+from present.text import TAU_FLOOR, fmt
+from tests.naive import BUILTIN_LABELS
+from ui import state
 
 PAGES = ["pages/1_overview.py", "pages/2_data.py", "pages/3_unlearn.py", "pages/4_kkt.py",
          "pages/5_step_size.py"]
@@ -35,7 +37,7 @@ def widget(at, kind, name):
 
 def card_values(at, method):
     """The first four values on a method's card (eps_rel, delta, tau, cosine to retrain);
-    on the Unlearn page the cards are the only metrics, in METHODS order."""
+    on the Unlearn page the cards are the only metrics, in display order."""
     values = [m.value for m in at.metric]
     per = 5 if any(m.proto.label == "test accuracy" for m in at.metric) else 4
     index = ["ga", "do_nothing", "retrain", "exact"].index(method)
@@ -297,6 +299,6 @@ def test_unconverged_certificates_are_flagged_on_the_page(open_app, no_trouble):
     warned = [w.value for w in at.warning if w.value.startswith("Certificate of")]
     assert len(warned) == 1 and "upper bound" in warned[0]
     named = warned[0].split(":")[0]
-    for name, label in METHOD_LABELS.items():
+    for name, label in BUILTIN_LABELS.items():
         if name in comp.methods:
             assert (label in named) == (name in unconverged), (label, named)

@@ -9,9 +9,10 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core import mia
-from core.compare import METHODS, compare, default_forget, prepare
-from core.report import METHOD_LABELS
+from core.compare import compare, default_forget, prepare
 from core.scenario import Scenario
+from tests.naive import BUILTIN_LABELS as METHOD_LABELS
+from tests.naive import BUILTIN_METHODS as METHODS
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 SMALL = dict(n_samples=16, dim=160, width=16, steps=150)

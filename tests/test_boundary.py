@@ -17,8 +17,9 @@ from core.compare import compare, default_forget, prepare
 from core.errors import InputError
 from core.models import GramModel, weights
 from core.scenario import Scenario
+from present import charts, data_view, share
 from tests import naive
-from ui import charts, data_panel, data_view, share, state
+from ui import data_panel, state
 
 XOR = Scenario(data="xor", dim=2)                     # the default 2-D sizes: n=40, m=100
 HIGH = Scenario(n_samples=12, dim=120, width=12, steps=150)

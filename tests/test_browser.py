@@ -20,7 +20,7 @@ import pytest
 from core.compare import compare, default_forget, prepare
 from core.report import methods_frame
 from core.scenario import Scenario
-from ui.text import fmt
+from present.text import fmt
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

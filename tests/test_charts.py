@@ -15,10 +15,10 @@ from core.compare import compare, default_forget, prepare, scale_curve, training
 from core.errors import InputError
 from core.report import methods_frame
 from core.scenario import Scenario
+from present import charts, export, frames, share
+from present.style import METRIC_TITLES
+from present.text import verdict
 from tests import naive
-from ui import charts, export, frames, share
-from ui.style import METRIC_TITLES
-from ui.text import verdict
 
 SMALL = Scenario(n_samples=12, dim=120, width=12, steps=150)
 
@@ -172,7 +172,7 @@ def test_activation_frame_flags_switched_pairs(comparison):
 def test_metric_panel_draws_the_mean_and_spread_of_a_known_table():
     """A sweep table built by hand: the mean line and the min-max band are the numbers
     computed here, per method and value."""
-    from ui import figures
+    from present import figures
 
     eps = {("ga", 100): [0.1, 0.2, 0.6], ("ga", 1000): [0.01, 0.02, 0.03],
            ("do_nothing", 100): [0.3, 0.3, 0.3], ("do_nothing", 1000): [0.2, 0.1, 0.3]}
@@ -271,7 +271,8 @@ def test_selected_indices_accepts_every_event_shape():
 
 
 def test_pure_ui_modules_do_not_import_streamlit():
-    code = ("import sys; import ui, ui.charts, ui.frames, ui.share, ui.text, ui.export; "
+    code = ("import sys; import ui, present.charts, present.frames, present.share, "
+            "present.text, present.export; "
             "assert 'streamlit' not in sys.modules, 'streamlit imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -282,7 +283,8 @@ def test_verdict_explains_forgetting_a_non_support_point(comparison):
     assert level == "info" and "λ = 0" in sentence
 
 
-# ---- picking (ui/points_table.py), grouped links (ui/share.py), display rules (ui/text.py)
+# ---- picking (ui/points_table.py), grouped links (present/share.py), display rules
+# (present/text.py)
 
 def compiled_marks(spec):
     """The Vega marks vl-convert compiles a Vega-Lite spec to (what the browser runs)."""
@@ -309,7 +311,7 @@ def test_plane_picks_the_nearest_point_zooms_and_labels_take_no_clicks(compariso
 
 
 def test_plane_marks_shrink_as_the_plane_fills():
-    from ui.style import style
+    from present.style import style
     s = style()
     sizes = [charts.plane_point_size(n, s) for n in (10, 40, 400, 5000)]
     assert sizes == sorted(sizes, reverse=True)
@@ -362,7 +364,7 @@ def test_points_table_rows_are_the_point_indices(comparison):
 
 
 def test_certificate_flag_names_what_is_wrong():
-    from ui.text import certificate_flag
+    from present.text import certificate_flag
     assert certificate_flag({"converged": True, "n_mu_violations": 0}) is None
     assert "upper bound" in certificate_flag({"converged": False, "n_mu_violations": 0})
     both = certificate_flag({"converged": False, "n_mu_violations": 3})
@@ -370,7 +372,7 @@ def test_certificate_flag_names_what_is_wrong():
 
 
 def test_tables_show_rounding_tau_as_zero_integers_as_integers_and_no_minus_one():
-    from ui.text import number_formats, shown, tidy
+    from present.text import number_formats, shown, tidy
     frame = pd.DataFrame({"k": [0, 1], "removed": [-1, 7], "tau": [1e-16, 0.25],
                           "GA τ": [-1e-13, 1e-12], "n_kink_pairs": [15190, 3],
                           "eps_rel": [0.5, 1e-20], "converged": [True, False]})

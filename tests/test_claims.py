@@ -92,7 +92,7 @@ def test_ga_outcome_names_the_regime(regime, expected):
 
 
 def test_cli_text_outside_the_regime_is_not_a_success(capsys):
-    from core.cli import main
+    from explorer.cli import main
 
     assert main(["unlearn", "--dim", "200"]) == 0
     out = capsys.readouterr().out
@@ -101,7 +101,7 @@ def test_cli_text_outside_the_regime_is_not_a_success(capsys):
 
 
 def test_app_verdict_outside_the_regime_is_information_not_success():
-    from ui.text import verdict
+    from present.text import verdict
 
     methods = pd.DataFrame({"eps_rel": [0.05, 0.2, 0.01], "tau": [0.02, 0.0, 0.0],
                             "cosine_to_retrain": [0.98, 0.96, 1.0]},

@@ -1,4 +1,4 @@
-"""``python -m core.cli unlearn``: the JSON contract of docs/cli.md, the failure-regime
+"""``python -m explorer unlearn``: the JSON contract of docs/cli.md, the failure-regime
 report, and bad options (exit code 2, one line on stderr, no traceback). Run as a user
 runs it: a subprocess with the documented environment.
 """
@@ -24,7 +24,7 @@ METHOD_KEYS = CERT_KEYS | {"cosine_to_retrain", "forget_margins", "max_retained_
 def run_cli(*args):
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1",
                NUMBA_CACHE_DIR=os.environ.get("NUMBA_CACHE_DIR", str(REPO / ".numba_cache")))
-    return subprocess.run([sys.executable, "-m", "core.cli", "unlearn", *args], cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "explorer", "unlearn", *args], cwd=REPO,
                           env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -167,7 +167,7 @@ def test_bad_options_exit_2_with_one_line(args, message):
 
 def test_missing_subcommand_exits_2():
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
-    proc = subprocess.run([sys.executable, "-m", "core.cli"], cwd=REPO, env=env,
+    proc = subprocess.run([sys.executable, "-m", "explorer"], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1

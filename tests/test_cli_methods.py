@@ -5,8 +5,9 @@ import json
 
 import pytest
 
-from core.cli import main
-from core.compare import DEFAULT_METHODS, METHODS
+from explorer.cli import main
+from tests.naive import BUILTIN_METHODS as METHODS
+from tests.naive import DEFAULT_METHODS
 
 OLD_KEYS = {"eps", "eps_rel", "delta", "tau", "n_support", "cosine_to_retrain",
             "forget_margins", "max_retained_margin_change", "seconds"}

@@ -248,7 +248,7 @@ def test_the_history_table_reuses_the_certificates_of_the_cards(monkeypatch):
 
 
 def test_a_cached_spec_is_the_chart_without_validation_and_exports_the_same():
-    from ui import charts, frames
+    from present import charts, frames
     scenario = Scenario(**SMALL)
     comp = cached.comparison(scenario, default_forget(cached.prepared(scenario)))
     df = frames.after_frame(comp)

@@ -184,7 +184,8 @@ def small_prepared():
     (dict(methods=("ga", "sgd")), "Unknown method 'sgd'"),
     (dict(methods="ga"), "methods must be a tuple of names"),
     (dict(methods=("ga",), method_params={"newton": {}}), "Hyperparameters given for 'newton'"),
-    (dict(methods=("ga",), method_params={"ga": {"k": 1}}), "ga takes no hyperparameters"),
+    (dict(methods=("ga",), method_params={"ga": {"k": 1}}),
+     "ga has no hyperparameter 'k': it takes no hyperparameters"),
     (dict(methods=("newton",), method_params={"newton": {"k": 1}}),
      "newton has no hyperparameter 'k'"),
 ])
@@ -195,7 +196,8 @@ def test_compare_rejects_bad_methods(small_prepared, kwargs, message):
 
 
 def test_compare_reports_each_methods_cost_and_params(small_prepared):
-    from core.compare import METHODS, compare
+    from core.compare import compare
+    from tests.naive import BUILTIN_METHODS as METHODS
     comp = compare(small_prepared, (0, 3), methods=METHODS,
                    method_params={"finetune": {"k": 4, "lr": 2.0}})
     assert tuple(comp.methods) == METHODS

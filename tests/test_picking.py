@@ -16,7 +16,8 @@ from streamlit.testing.v1 import AppTest
 from core.compare import compare, prepare
 from core.report import methods_frame
 from core.scenario import Scenario
-from ui import share, state
+from present import share
+from ui import state
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 SMALL = dict(n_samples=16, dim=160, width=16, steps=150)

@@ -12,11 +12,11 @@ import pytest
 from PIL import Image
 from sklearn.datasets import load_breast_cancer, load_digits
 
-from core.cli import main
 from core.compare import prepare
 from core.errors import InputError
 from core.presets import load_preset, preset_images
 from core.scenario import Scenario
+from explorer.cli import main
 from ui.data_summary import TILE, digit_grid_png
 
 
@@ -134,7 +134,7 @@ def test_a_preset_scenario_prepares():
 
 
 def test_sklearn_is_imported_only_when_a_preset_is_used():
-    code = ("import sys; import core.cli, core.compare, core.scenario; "
+    code = ("import sys; import explorer.cli, core.compare, core.scenario; "
             "print('sklearn' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)

@@ -1,4 +1,4 @@
-"""The quick reproduction (python -m core.cli reproduce --quick) and its figures.
+"""The quick reproduction (python -m explorer reproduce --quick) and its figures.
 
 The claims are checked on the reproduction's own output files, not on a fresh run.
 """
@@ -8,10 +8,10 @@ import xml.etree.ElementTree as ET
 import pandas as pd
 import pytest
 
-from core.cli import main
 from core.sweeps.reproduce import QUICK, sweep_specs
 from core.sweeps.store import read_results
-from ui.reproduce_figures import FIGURES
+from explorer.cli import main
+from present.reproduce_figures import FIGURES
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -87,8 +87,8 @@ def test_generalization_curve_within_two_points_of_retrain(quick):
 
 
 def test_cost_figure_draws_every_method_with_a_cost(quick):
-    from ui.figures import label
-    from ui.reproduce_figures import cost_figure
+    from present.figures import label
+    from present.reproduce_figures import cost_figure
 
     rows = read_results(quick / "data" / "methods_cost.csv")
     spec = _spec(cost_figure(rows))
@@ -143,7 +143,7 @@ def _spec(chart):
 
 
 def test_metric_panel_notes_methods_that_are_zero_on_a_log_axis(quick):
-    from ui import figures
+    from present import figures
 
     rows = read_results(quick / "data" / "scaling_linear.csv")
     panel = figures.metric_panel(rows, "tau")
@@ -157,7 +157,7 @@ def test_metric_panel_notes_methods_that_are_zero_on_a_log_axis(quick):
 
 
 def test_every_seed_is_a_dot(quick):
-    from ui import figures
+    from present import figures
 
     rows = read_results(quick / "data" / "scaling_relu.csv")
     spec = _spec(figures.metric_panel(rows, "eps_rel"))

@@ -1,5 +1,5 @@
-"""The slide deck (``python -m core.cli slides``): every file is there at 16:9 full HD, and the
-captions carry the numbers that ``python -m core.cli unlearn --json`` reports for the same
+"""The slide deck (``python -m explorer slides``): every file is there at 16:9 full HD, and the
+captions carry the numbers that ``python -m explorer unlearn --json`` reports for the same
 scenario (two processes, the same scenario options)."""
 import json
 import os
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from ui.slides import SLIDE_PX, num
+from present.slides import SLIDE_PX, num
 
 ROOT = Path(__file__).resolve().parent.parent
 OPTIONS = ["--n-samples", "16", "--dim", "300", "--width", "20", "--steps", "150",
@@ -22,7 +22,7 @@ STEMS = ("01-title", "02-data", "03-plane-before", "04-plane-after", "05-methods
 
 def _cli(*args):
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
-    return subprocess.run([sys.executable, "-m", "core.cli", *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "explorer", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
 
 

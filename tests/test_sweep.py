@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.cli import main
 from core.compare import compare, default_forget, prepare
 from core.errors import InputError
 from core.kkt import certify
@@ -27,6 +26,7 @@ from core.sweeps.run import run_job, run_sweep
 from core.sweeps.spec import COLUMNS, SweepSpec, parse_values
 from core.sweeps.store import read_results, spec_path
 from core.unlearn import retained_index, sequential_ga
+from explorer.cli import main
 from tests import naive
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -183,7 +183,7 @@ def test_incremental_file_resume_and_fixed_order(tmp_path, reference):
 
 def test_killed_sweep_resumes_from_its_partial_file(tmp_path):
     out = tmp_path / "killed.csv"
-    argv = [sys.executable, "-m", "core.cli", "sweep", *TINY_ARGS, "--steps", "400",
+    argv = [sys.executable, "-m", "explorer", "sweep", *TINY_ARGS, "--steps", "400",
             "--vary", "dim", "--values", "50,100,200,400,800", "--seeds", "12",
             "--workers", "1", "--out", str(out)]
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONPATH=str(ROOT))
@@ -391,7 +391,7 @@ def test_core_never_imports_ui_streamlit_or_altair():
 
 
 def test_the_unlearn_command_line_loads_neither_pandas_nor_the_sweeps():
-    code = ("import sys, core.cli\n"
+    code = ("import sys, explorer.cli\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pandas'"
             " or m in ('core.sweeps.run', 'core.sweeps.reproduce', 'core.sweeps.store')))\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
@@ -417,8 +417,8 @@ def test_fingerprint_covers_subpackages(tmp_path, monkeypatch):
 # ---------------------------------------------------------------------------- methods, steps
 
 def test_methods_are_checked_against_compare_when_run():
-    from core.compare import METHODS
     from core.sweeps.spec import parse_methods
+    from tests.naive import BUILTIN_METHODS as METHODS
 
     assert parse_methods("all") == tuple(METHODS)
     assert parse_methods("retrain") == ("ga", "retrain")
@@ -429,7 +429,7 @@ def test_methods_are_checked_against_compare_when_run():
 
 
 def test_sweep_with_a_costed_method_has_grad_evals(tmp_path):
-    from core.compare import METHODS
+    from tests.naive import BUILTIN_METHODS as METHODS
 
     extra = next((m for m in METHODS if m not in ("ga", "do_nothing", "retrain", "exact")),
                  None)

@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.cli import main
 from core.compare import compare, context_for, load_dataset, prepare
 from core.data import make_dataset
 from core.diagnose import (
@@ -26,6 +25,7 @@ from core.models import GramModel, margins
 from core.scenario import Scenario
 from core.train import TrainHistory
 from core.transform import PREPROCESS, apply, lift, lift_matrix, preprocess
+from explorer.cli import main
 
 
 def rng_data(n=12, d=7, seed=0, scale=5.0):

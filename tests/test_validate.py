@@ -1,5 +1,5 @@
 """One set of validation rules (core/validate.py), and the same refusal at every entry point:
-Scenario.from_dict, the URL (ui.share.from_query), the scenario file (ui.share.from_json)
+Scenario.from_dict, the URL (present.share.from_query), the scenario file (present.share.from_json)
 and the CLI (exit code 2, one line on stderr).
 """
 import json
@@ -7,11 +7,11 @@ import json
 import pytest
 
 from core import validate
-from core.cli import build_parser, main, scenario_from_args
 from core.errors import InputError
-from core.kkt import DEFAULT_KINK_TOL
+from core.options import DEFAULT_KINK_TOL
 from core.scenario import Scenario
-from ui import share
+from explorer.cli import build_parser, main, scenario_from_args
+from present import share
 
 # ------------------------------------------------------------------ the rules, one test each
 

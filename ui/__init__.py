@@ -1,8 +1,7 @@
-"""The Streamlit seam of unlearning-explorer (docs/architecture.md).
+"""The Streamlit app layer of unlearning-explorer (docs/architecture.md §Layers).
 
-Importing ``ui`` does not import Streamlit: ``ui.charts``, ``ui.frames``, ``ui.share``,
-``ui.text`` and ``ui.export`` are pure (DataFrames and dicts in, charts, bytes and text out)
-and usable from a CLI or a test. ``ui.state`` (the only owner of ``st.session_state``),
-``ui.cached``, ``ui.jobs`` (background work), ``ui.session`` (session start and routing) and
-``ui.widgets`` need Streamlit and are imported by the app only.
+Session state (``ui.state``, the only owner of ``st.session_state``), background jobs
+(``ui.jobs``), cached engine calls (``ui.cached``), session start and routing
+(``ui.session``), widgets and the page panels (``*_panel``). It imports ``core`` and
+``present``; only app.py and pages/ import it.
 """

@@ -19,13 +19,13 @@ import streamlit as st
 from streamlit import dataframe_util
 
 from core import compare as engine
-from core import warmup
+from core import registry
 from core.errors import InputError
 from core.io import load_file
 from core.scenario import Scenario
 from core.unlearn import check_forget
 from core.validate import work_estimate
-from ui import data_view as views
+from present import data_view as views
 from ui import uploads
 
 APP_DIR = Path(__file__).resolve().parent.parent
@@ -71,7 +71,8 @@ _ALTAIR_LOCK = threading.Lock()     # the theme and data transformer are process
 
 def spec(builder, *args, **kwargs):
     """``to_spec(builder(*args, **kwargs))``, cached on the arguments (DataFrames included):
-    a rerun with the same inputs draws the finished spec (ui.charts / ui.figures builders).
+    a rerun with the same inputs draws the finished spec (present.charts and
+    present.figures builders).
     Its datasets are Arrow IPC bytes, converted once (``inline`` turns them back).
     """
     return _spec(builder.__module__, builder.__qualname__, args, kwargs)
@@ -240,21 +241,13 @@ def training_curves(scenario, _progress=None):
 @st.cache_data(max_entries=64, hash_funcs=HASH, show_spinner=False)
 def data_view(scenario, forget=(), scale=1.0, sequential=False, presentation=False,
               methods=True, title=None):
-    """The data view (``ui.data_view``): (Vega-Lite spec without a selection, contour-line
+    """The data view (``present.data_view``): (Vega-Lite spec without a selection, contour-line
     table, caption). With ``methods``, the boundaries of every method on ``forget`` (the
     comparison must be computed); else the trained model's, with ``forget`` marked."""
     prep = prepared(scenario)
     comp = comparison(scenario, forget, scale, sequential) if methods and forget else None
     view = views.data_view(prep, comp, forget)
     return (to_spec(views.chart(view, presentation, title=title)), view.lines, view.caption)
-
-
-@st.cache_resource(show_spinner=False)
-def warm_up():
-    """Load every Numba kernel once per server process (``core.warmup``; from the cache
-    that ``make run`` filled at installation)."""
-    warmup.warm_up()
-    return True
 
 
 def store_upload(name, data):
@@ -313,7 +306,7 @@ def mia_audit(scenario, forget, methods, params_json="{}", shadows=16, _progress
 
 def card_methods(scenario, forget, scale, sequential, extra=()):
     """The Unlearn page's cards: methods_frame of the current comparison, plus the
-    ``extra`` baselines (default hyperparameters), in core.compare.METHODS order; those
+    ``extra`` methods (default hyperparameters), in the registry's order; those
     that fail (InputError, e.g. a diverging ascent) are left out and named in
     ``frame.attrs["failed"]``."""
     from core.report import methods_frame
@@ -322,11 +315,12 @@ def card_methods(scenario, forget, scale, sequential, extra=()):
     for name in extra:      # one at a time: a diverging baseline leaves the others shown
         try:
             more = methods_frame(methods_comparison(scenario, tuple(forget), (name,)))
+            more = more[more["method"] == name]        # the reference is in ``frame``
         except InputError as err:
             failed[name] = str(err)
             continue
         frame = pd.concat([frame, more], ignore_index=True)
-    rank = {m: i for i, m in enumerate(engine.METHODS)}
+    rank = {m: i for i, m in enumerate(registry.names())}
     frame = frame.sort_values("method", key=lambda col: col.map(rank), kind="stable")
     frame = frame.set_index("method")
     frame.attrs["failed"] = failed      # name -> message, shown under the cards

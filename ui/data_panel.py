@@ -10,9 +10,10 @@ from functools import partial
 
 import streamlit as st
 
-from ui import cached, export, frames, points_table, session, state, uploads, widgets
-from ui.data_view import with_selection
-from ui.share import VIEWS
+from present import export, frames
+from present.data_view import with_selection
+from present.share import VIEWS
+from ui import cached, points_table, session, state, uploads, widgets
 
 VIEW_LABELS = dict(zip(VIEWS, ("Margin–λ plane", "Data view")))
 SWITCH_KEY = "ux.view_switch"

@@ -27,10 +27,11 @@ import streamlit as st
 from core.boundary import coordinate_plane, decision_boundaries
 from core.errors import InputError
 from core.replay import training_frames
-from ui import cached, export, state
-from ui.charts import CLASS_COLORS, CLASS_DOMAIN
-from ui.frames import CLASS_NAMES
-from ui.style import finish, style
+from present import export
+from present.charts import CLASS_COLORS, CLASS_DOMAIN
+from present.frames import CLASS_NAMES
+from present.style import finish, style
+from ui import cached, state
 
 FRAME_SECONDS = 0.1          # Play's period: about 10 frames per second
 GIF_MS = 150

@@ -12,7 +12,8 @@ from functools import partial
 import streamlit as st
 
 from core.errors import InputError
-from ui import cached, charts, frames, state, widgets
+from present import charts, frames
+from ui import cached, state, widgets
 
 TABLE_COLUMNS = {"index": "point", "label": "label", "margin": "margin q", "lam": "λ",
                  "support": "support", "forgotten": "forgotten"}

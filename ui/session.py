@@ -13,11 +13,14 @@ import streamlit as st
 from core.compare import default_forget
 from core.errors import InputError
 from core.scenario import Scenario
-from ui import cached, jobs, share, slides_view, state, uploads
+from present import share
+from ui import cached, jobs, state, uploads
+from ui import slides_panel as slides_view
 from ui.widgets import show_error
 
 _ROUTED = threading.local()     # set while app.py runs the current page (per script thread)
 _WARM = threading.Event()       # the kernels are loaded in this process (no spinner needed)
+_WARM_LOCK = threading.Lock()   # one session loads them; the others wait
 PAGES = {"overview": "pages/1_overview.py", "data": "pages/2_data.py",
          "unlearn": "pages/3_unlearn.py", "kkt": "pages/4_kkt.py",
          "step": "pages/5_step_size.py"}
@@ -40,10 +43,11 @@ NOTICE = {"error": (st.error, ":material/error:"), "info": (st.info, ":material/
           "success": (st.success, ":material/check_circle:")}
 
 
-def start_session():
+def start_session(warm_up):
     """Router work on every run: the link's state on a new session, finished jobs
-    committed, the Numba warm-up, the current model, the default forget set, and a valid
-    forget list."""
+    committed, the Numba warm-up (``warm_up()``, once per process: app.py passes
+    ``explorer.warmup.warm_up``, an entry point above this layer), the current model, the
+    default forget set, and a valid forget list."""
     message = state.init()
     if message:
         st.warning(message, icon=":material/link_off:")
@@ -52,9 +56,11 @@ def start_session():
     if any(not job.polled for job in jobs.running()):
         st.rerun()          # a job started while committing another: let the status bar poll
     if not _WARM.is_set():
-        with st.spinner("Loading the compiled kernels (first start of the server only)..."):
-            cached.warm_up()
-        _WARM.set()
+        with st.spinner("Loading the compiled kernels (first start of the server "
+                        "only)..."), _WARM_LOCK:
+            if not _WARM.is_set():
+                warm_up()
+                _WARM.set()
     prep = _current_model()
     if state.history() is None:
         state.set_history((default_forget(prep),))

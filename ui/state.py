@@ -14,7 +14,7 @@ import streamlit as st
 
 from core.errors import InputError
 from core.scenario import Scenario
-from ui import share
+from present import share
 
 PREFIX = "ux."
 NONCE = "ux.plane_nonce"
@@ -57,7 +57,7 @@ def init():
 
 
 def shared():
-    """The shareable part of the state (``ui.share.Shared``)."""
+    """The shareable part of the state (``present.share.Shared``)."""
     return share.Shared(scenario(), history() or (), scale(), sequential(), view=view())
 
 
@@ -343,7 +343,7 @@ def trained():
 # or both), so it is redrawn with the new selection as its seed.
 
 def view():
-    """The Unlearn page's view: "plane" (margin-lambda) or "data" (``ui.share.VIEWS``)."""
+    """The Unlearn page's view: "plane" (margin-lambda) or "data" (``present.share.VIEWS``)."""
     return _get("view") or share.VIEWS[0]
 
 
@@ -358,7 +358,7 @@ def data_view_key():
 
 
 # ---- methods: the Methods page and the Unlearn page's method picker (issue 8) ----
-# The methods chosen on the Methods page (a tuple of core.compare.METHODS names), their
+# The methods chosen on the Methods page (a tuple of core.registry names), their
 # hyperparameters ({method: {name: value}}), the audit toggle and K, and the extra baselines
 # shown as cards on the Unlearn page.
 

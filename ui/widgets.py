@@ -10,8 +10,9 @@ import json
 import streamlit as st
 
 from core.kkt import STATUS_TEXT
-from ui import cached, export, jobs, state, text
-from ui.charts import PICK
+from present import export, text
+from present.charts import PICK
+from ui import cached, jobs, state
 
 EXPORT_WIDTH = 760          # pixels of single-view charts in PNG/SVG exports
 COMPOSED = ("hconcat", "vconcat", "concat", "facet", "repeat")
@@ -152,15 +153,55 @@ def bound_toggle(name, label, help=None):
                      on_change=state.store_widget, args=(name, key), help=help)
 
 
-def method_picker():
-    """Extra baselines for the Unlearn page's cards (GA and the references always shown,
+def method_picker(model):
+    """Extra methods for the Unlearn page's cards (GA and the references always shown,
     GA first); bound to ``ui.state.card_methods``. Returns the names chosen."""
-    from core.methods import BASELINES
-    from core.report import METHOD_LABELS
+    from core import registry
 
+    extra = [m for m in registry.names(model) if m not in registry.default_names()]
     key = state.widget_key("methods.cards")
     return tuple(st.multiselect(
-        "more methods on the cards", list(BASELINES), default=list(state.card_methods()),
-        format_func=METHOD_LABELS.get, key=key, on_change=state.store_widget,
+        "more methods on the cards", extra,
+        default=[m for m in state.card_methods() if m in extra],
+        format_func=registry.label, key=key, on_change=state.store_widget,
         args=("methods.cards", key), placeholder="k-step GA, NegGrad+, fine-tuning, ...",
         help="Baselines with their default hyperparameters (tune them on the Methods page)."))
+
+
+def method_params_editor(chosen):
+    """Number inputs for the hyperparameters of the ``chosen`` methods (each Method's
+    ``params``: label, range, default; empty = computed), kept in ``ui.state``. Returns
+    {method: {name: value}} of the values that differ from the defaults."""
+    from core import registry
+
+    tunable = [m for m in chosen if registry.get(m).params]
+    if not tunable:
+        return {}
+    params = state.method_params()
+    with st.expander("hyperparameters (defaults: see docs/theory.md §3.7)"):
+        new = {}
+        for col, name in zip(st.columns(len(tunable)), tunable):
+            col.markdown(f"**{registry.label(name)}**")
+            for hp, spec in registry.get(name).params.items():
+                text = spec.label or hp
+                if spec.default is None:
+                    text += f" (empty: {spec.auto or 'computed'})"
+                value = col.number_input(
+                    text, min_value=_bound(spec.low, spec.open_low, spec.integer, 1),
+                    max_value=_bound(spec.high, spec.open_high, spec.integer, -1),
+                    value=params.get(name, {}).get(hp, spec.default),
+                    step=1 if spec.integer else None, key=f"ux.mp.{name}.{hp}")
+                if value is not None and value != spec.default:
+                    new.setdefault(name, {})[hp] = int(value) if spec.integer else value
+        state.set_method_params(new)
+    return state.method_params()
+
+
+def _bound(value, open_end, integer, direction):
+    """A number_input bound from a Param's range end (None when infinite; nudged inside an
+    open end)."""
+    if value in (float("inf"), float("-inf")):
+        return None
+    if not open_end:
+        return int(value) if integer else float(value)
+    return int(value) + direction if integer else float(value) + direction * 1e-4

@@ -1,6 +1,6 @@
 """Reproduce the paper's claims (docs/theory.md §3.8): sweeps, figures, CSVs and summary.md.
 
-``python -m core.cli reproduce --out DIR [--quick] [--methods ...]`` runs the sweeps of a
+``python -m explorer reproduce --out DIR [--quick] [--methods ...]`` runs the sweeps of a
 ``Plan`` (certificates against d for both models and both forget choices, eps against c,
 forgetting on mixture data, quality against cost of the methods), tests the abstract's
 statements on its own output (``core.sweeps.claims``) and writes to DIR:
@@ -10,7 +10,7 @@ statements on its own output (``core.sweeps.claims``) and writes to DIR:
   fared, then what we measure;
 * the figures, when a figure writer is given: ``figure_writer(frames, out, plan)`` returns
   the stems it wrote. core/ draws nothing itself: the command line injects
-  ``ui.reproduce_figures.write_figures`` (Altair, vl-convert).
+  ``present.reproduce_figures.write_figures`` (Altair, vl-convert).
 """
 from __future__ import annotations
 
@@ -19,12 +19,13 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from core import registry
 from core.scenario import Scenario
 from core.sweeps.claims import check_claims
 from core.sweeps.executors import make_executor
 from core.sweeps.generalization import forgetting_curves
 from core.sweeps.run import run_sweep
-from core.sweeps.spec import DEFAULT_METHODS, EPS_TARGET, SweepSpec, parse_methods
+from core.sweeps.spec import EPS_TARGET, SweepSpec, parse_methods
 from core.sweeps.store import output_matches
 from core.sweeps.summary import failure_lines, summary_markdown
 
@@ -51,8 +52,8 @@ class Plan:
     relu_steps: tuple = RELU_STEPS
     linear_steps: tuple = LINEAR_STEPS
     eps_target: float = EPS_TARGET
-    methods: tuple = DEFAULT_METHODS     # of every sweep; the cost sweep runs all of them
-    cost_methods: tuple | None = None    # None: every method of core.compare.METHODS
+    methods: tuple = registry.default_names()   # of every sweep; the cost sweep runs all
+    cost_methods: tuple | None = None    # None: every registered method
 
     @property
     def indicative(self):
@@ -90,8 +91,6 @@ class Reproduction:
 
 def sweep_specs(plan):
     """The named sweeps of a plan."""
-    import core.compare as engine
-
     relu, linear = Scenario(model="relu"), Scenario(model="linear")
     r = dict(seeds=plan.seeds, methods=plan.methods, steps_ladder=plan.relu_steps,
              eps_target=plan.eps_target)
@@ -110,7 +109,7 @@ def sweep_specs(plan):
     # where it breaks: the default 500 steps (at n >= d the target is out of reach)
     specs["breaking_relu"] = SweepSpec(relu.replace(dim=plan.break_dim), "n_samples",
                                        plan.break_ns, plan.break_seeds, methods=plan.methods)
-    cost = plan.cost_methods or tuple(engine.METHODS)
+    cost = plan.cost_methods or registry.names()
     specs["methods_cost"] = SweepSpec(relu.replace(dim=plan.cost_dim), "dim",
                                       (plan.cost_dim,), **dict(r, methods=cost))
     return specs
@@ -126,7 +125,7 @@ def run_reproduction(out, quick=False, executor=None, log=None, figure_writer=No
     """Run the plan's sweeps through ``executor``, test the claims, write everything.
 
     ``figure_writer(frames, out, plan) -> stems`` draws the figures (none when None);
-    ``methods`` (names of core.compare.METHODS) replaces the plan's methods in every sweep.
+    ``methods`` (names of core.registry methods) replaces the plan's methods in every sweep.
     Returns a ``Reproduction``.
     """
     plan = QUICK if quick else FULL
@@ -191,7 +190,7 @@ def _forgetting_curves(plan, executor):
 # ---------------------------------------------------------------------------- CLI
 
 def run_cli(args, stream=None, figure_writer=None):
-    """``python -m core.cli reproduce``; returns 0 once everything is written (claims that
+    """``python -m explorer reproduce``; returns 0 once everything is written (claims that
     did not hold are reported, not errors), 130 if interrupted. ``figure_writer`` is
     injected by the command line (see ``run_reproduction``).
     """

@@ -9,10 +9,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-import core.compare as engine
+from core import registry
 from core.data import check_sizes
 from core.errors import InputError
-from core.method_cli import parse_methods as parse_names
 from core.scenario import Scenario
 
 PARAMS = {
@@ -28,8 +27,6 @@ COLUMNS = ("model", "param", "value", "seed", "method", "eps", "eps_rel", "delta
            "n_support", "converged", "cosine_to_retrain", "cosine_to_exact", "forget",
            "forget_margin", "test_accuracy", "test_agreement", "rho", "n_lt_d", "seconds",
            "grad_evals", "steps", "trained_eps_rel")
-# what a sweep runs unless told otherwise (``--methods``): one GA step and its references
-DEFAULT_METHODS = ("ga", "do_nothing", "retrain", "exact")
 EPS_TARGET = 0.01           # "train until": the trained model's eps_rel on S below this
 TEXT_COLUMNS = ("model", "param", "method", "forget")
 MAX_SEEDS = 1000
@@ -42,10 +39,12 @@ class SweepSpec:
 
     Seeds are ``base.seed + k`` for k = 0 .. seeds - 1. ``forget`` None forgets, in every
     job, the support vector with the largest lam (``core.compare.default_forget``).
-    ``methods``: names from ``core.compare.METHODS`` (checked when the spec is validated;
-    ga always). ``steps_ladder`` (e.g. (500, 1000, 2000, 4000)) trains each job with the
-    first step count whose certificate on S has eps_rel < ``eps_target``, else the last
-    one (the cap); empty: the scenario's steps.
+    ``methods``: names of ``core.registry`` methods (checked when the spec is validated;
+    ga always; default: the registry's defaults, one GA step and its references); a
+    method that does not support the base model is left out of the runs. ``steps_ladder``
+    (e.g. (500, 1000, 2000, 4000)) trains each job with the first step count whose
+    certificate on S has eps_rel < ``eps_target``, else the last one (the cap); empty: the
+    scenario's steps.
     """
 
     base: Scenario
@@ -55,7 +54,7 @@ class SweepSpec:
     forget: tuple | None = None
     scale: float = 1.0
     sequential: bool = False
-    methods: tuple = DEFAULT_METHODS
+    methods: tuple = registry.default_names()
     steps_ladder: tuple = ()
     eps_target: float = EPS_TARGET
 
@@ -71,7 +70,7 @@ class SweepSpec:
     @property
     def expected_methods(self):
         """The methods each (value, seed) gives a row for."""
-        return tuple(m for m in self.methods if m != "exact" or not self.base.is_relu)
+        return tuple(m for m in self.methods if registry.get(m).supports(self.base.model))
 
     def jobs(self):
         """The independent jobs: one per (value, seed), or one per seed for ``scale``.
@@ -83,8 +82,9 @@ class SweepSpec:
         groups = [spec.values] if spec.param == "scale" else [(v,) for v in spec.values]
         return [Job(param=spec.param, values=vals, seed=seed,
                     scenario=spec.scenario_for(vals[0], seed), forget=spec.forget,
-                    scale=spec.scale, sequential=spec.sequential, methods=spec.methods,
-                    steps_ladder=spec.steps_ladder, eps_target=spec.eps_target)
+                    scale=spec.scale, sequential=spec.sequential,
+                    methods=spec.expected_methods, steps_ladder=spec.steps_ladder,
+                    eps_target=spec.eps_target)
                 for vals in groups for seed in spec.seed_list]
 
     def scenario_for(self, value, seed):
@@ -161,15 +161,19 @@ def parse_values(text, param):
 
 
 def parse_methods(text):
-    """A sweep's --methods: ``core.method_cli.parse_methods`` (names or all), with ga added
-    if missing (every sweep measures the one GA step); raises InputError.
+    """A sweep's --methods: ``core.registry.parse_names`` (names or all), with ga added if
+    missing (every sweep measures the one GA step); raises InputError.
     """
-    return with_ga(parse_names(str(text)))
+    return with_ga(registry.parse_names(str(text)))
 
 
 def check_methods(names):
-    """The names, each checked by ``core.compare.check_methods``, ga first if missing."""
-    return with_ga(engine.check_methods(tuple(dict.fromkeys(names)))[0])
+    """The names, each a registered method, ga first if missing (display order)."""
+    if not all(isinstance(m, str) for m in names):
+        raise InputError("methods must be a list of names, e.g. ('ga', 'retrain').")
+    for name in names:
+        registry.get(name)
+    return with_ga(tuple(dict.fromkeys(names)))
 
 
 def with_ga(names):
@@ -178,9 +182,8 @@ def with_ga(names):
 
 
 def order_methods(names):
-    """``names`` in the order of core.compare.METHODS (read when called), unknown last."""
-    rank = {m: i for i, m in enumerate(engine.METHODS)}
-    return sorted(names, key=lambda m: rank.get(m, len(rank)))
+    """``names`` in the registry's display order, unknown last."""
+    return list(registry.ordered(names))
 
 
 def check_param(param):

@@ -32,7 +32,7 @@ def summary_markdown(rep):
     n_held = sum(bool(c.held) for c in rep.claims)
     lines = [
         "# Reproduction of the paper's claims", "",
-        f"`python -m core.cli reproduce{' --quick' if p.name == 'quick' else ''}`: "
+        f"`python -m explorer reproduce{' --quick' if p.name == 'quick' else ''}`: "
         f"{p.name} plan on {rep.where}, {rep.seconds:.0f} s"
         + (f" ({rep.resumed} sweep runs reused from data/)" if rep.resumed else "")
         + f". {n_held} of {len(rep.claims)} tests of the paper's statements held.", ""]

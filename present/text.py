@@ -117,7 +117,8 @@ def verdict(methods, scale=1.0, forgotten_lam=None, regime=None):
 
 
 def plane_summary(forgotten, limit=2):
-    """Subtitle lines on what happened to the forgotten points (``ui.frames.forgotten_frame``)."""
+    """Subtitle lines on what happened to the forgotten points
+    (``present.frames.forgotten_frame``)."""
     lines = [f"forgotten #{r.index}: margin {r.margin_before:.3f} → {r.margin_after:.3f} "
              f"(retrain {r.margin_retrain:.3f})" for r in forgotten.head(limit).itertuples()]
     if len(forgotten) > limit:

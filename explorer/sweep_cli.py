@@ -1,4 +1,4 @@
-"""``python -m core.cli sweep`` and ``reproduce``: options (light to import: the command
+"""``python -m explorer sweep`` and ``reproduce``: options (light to import: the command
 line builds its parser from them), the sweep spec they describe, and the sweep report.
 """
 from __future__ import annotations
@@ -61,7 +61,7 @@ def spec_from_args(args, scenario):
 
 
 def run_cli(args, scenario, stream=None):
-    """``python -m core.cli sweep``: run, report progress on stderr; returns the exit code."""
+    """``python -m explorer sweep``: run, report progress on stderr; returns the exit code."""
     import sys
 
     from core.sweeps.executors import make_executor

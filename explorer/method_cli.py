@@ -3,25 +3,30 @@
 """
 import json
 
-from core.compare import DEFAULT_METHODS, METHODS, check_methods
+from core import registry
 from core.errors import InputError
-from core.methods import HYPERPARAMETERS
-from core.mia import DEFAULT_SHADOWS
-from core.report import METHOD_LABELS
+from core.options import DEFAULT_SHADOWS
+from core.registry import label
 
 SHORTCUTS = ("k", "eta", "alpha", "damping")
 
-METHODS_HELP = ("methods to run, comma-separated, or all: " + ", ".join(METHODS)
-                + f" (default {','.join(DEFAULT_METHODS)}; retrain always runs as the reference)")
+METHODS_HELP = ("methods to run, comma-separated, or all: " + ", ".join(registry.names())
+                + f" (default {','.join(registry.default_names())}, exact for the linear "
+                "model only; retrain always runs as the reference; --method-file adds more)")
 OPTS_HELP = ("hyperparameters per method as JSON, e.g. "
              "'{\"ga_steps\": {\"k\": 20, \"eta\": 0.5}, \"newton\": {\"damping\": 0.1}}'; "
-             + "; ".join(f"{m}: {', '.join(p)}" for m, p in HYPERPARAMETERS.items())
+             + "; ".join(f"{m}: {', '.join(registry.get(m).hyperparameters)}"
+                         for m in registry.names() if registry.get(m).hyperparameters)
              + ". Overrides --k/--eta/--alpha/--damping")
 
 
 def add_method_options(parser):
-    """--methods, --k, --eta, --alpha, --damping, --method-opts, --mia, --shadows."""
+    """--method-file, --methods, --k, --eta, --alpha, --damping, --method-opts, --mia,
+    --shadows."""
     p = parser.add_argument
+    p("--method-file", metavar="FILE", action="append", default=[],
+      help="a Python file that registers methods (core.registry.register; see "
+           "examples/half_step.py and docs/api.md); may be given more than once")
     p("--methods", metavar="NAMES", help=METHODS_HELP)
     p("--k", type=int, help="steps of every chosen iterative method (ga_steps 10, "
                             "neggrad_plus 20, finetune and random_label 50 by default)")
@@ -35,16 +40,18 @@ def add_method_options(parser):
       help=f"shadow pairs K of the audit (default {DEFAULT_SHADOWS}; 2 K trainings)")
 
 
-def parse_methods(text):
-    """'ga,newton' -> ('ga', 'newton'); 'all' -> METHODS; None -> DEFAULT_METHODS."""
+def load_method_files(paths):
+    """Register the methods of each ``--method-file`` (core.registry.load_method_file)."""
+    for path in paths or ():
+        registry.load_method_file(path)
+
+
+def parse_methods(text, model=None):
+    """'ga,newton' -> ('ga', 'newton'); 'all' -> every method for ``model``; None -> None
+    (the registry's defaults for the model)."""
     if text is None:
-        return DEFAULT_METHODS
-    if text.strip() == "all":
-        return METHODS
-    names = tuple(t.strip() for t in text.split(",") if t.strip())
-    if not names:
-        raise InputError(f"--methods is empty: give names from {', '.join(METHODS)}, or all.")
-    return check_methods(names)[0]
+        return None
+    return registry.parse_names(text, model, what="--methods")
 
 
 def method_params_from_args(args, methods):
@@ -53,8 +60,9 @@ def method_params_from_args(args, methods):
     """
     params = {}
     for name in methods:
+        takes = registry.get(name).hyperparameters
         given = {key: getattr(args, key) for key in SHORTCUTS
-                 if getattr(args, key, None) is not None and key in HYPERPARAMETERS.get(name, ())}
+                 if getattr(args, key, None) is not None and key in takes}
         if given:
             params[name] = given
     if args.method_opts:
@@ -68,10 +76,11 @@ def method_params_from_args(args, methods):
                              "like '{\"ga_steps\": {\"k\": 20}}'.")
         for name, values in opts.items():
             params[name] = dict(params.get(name, {}), **values)
-    bad = [name for name in params if name not in HYPERPARAMETERS]
+    tunable = [m for m in registry.names() if registry.get(m).hyperparameters]
+    bad = [name for name in params if name not in tunable]
     if bad:
         raise InputError(f"{bad[0]} has no hyperparameters here: --method-opts takes "
-                         f"{', '.join(HYPERPARAMETERS)}.")
+                         f"{', '.join(tunable)}.")
     return params
 
 
@@ -87,11 +96,11 @@ def audit_lines(result):
         for name, m in methods.items():
             mia = m["mia"]
             s, llr, p = (_fmt(mia[key][i]) for key in ("s", "log_lr", "p_member"))
-            lines.append(f"  {METHOD_LABELS[name]:16s} s {s:>9s}  log_lr {llr:>10s}  "
+            lines.append(f"  {label(name):16s} s {s:>9s}  log_lr {llr:>10s}  "
                          f"p_member {p:>7s}")
     if "auc" in first:
         lines.append(" AUC of the margin, forget set vs fresh points: " + ", ".join(
-            f"{METHOD_LABELS[name]} {_fmt(m['mia']['auc'])}" for name, m in methods.items()))
+            f"{label(name)} {_fmt(m['mia']['auc'])}" for name, m in methods.items()))
     return lines
 
 

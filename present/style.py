@@ -1,13 +1,11 @@
-"""The one look of every chart, in the app, its exports and ``core.cli reproduce``.
+"""The one look of every chart, in the app, its exports and ``python -m explorer reproduce``.
 
-Sizes for normal and presentation mode, the method colours, metric titles and the shared
-top-level configuration. No Streamlit here.
+Sizes for normal and presentation mode, metric titles and the shared top-level
+configuration (method colours and labels: present/palette.py). No Streamlit here.
 """
 from dataclasses import dataclass
 
 FONT = "Helvetica, Arial, sans-serif"
-METHOD_COLORS = {"ga": "#d62728", "do_nothing": "#7f7f7f", "retrain": "#1f6fd1",
-                 "exact": "#2ca02c"}
 METRIC_TITLES = {"eps": "ε (stationarity residual)", "eps_rel": "ε_rel (stationarity)",
                  "delta": "δ (complementary slackness)", "tau": "τ (feasibility slack)",
                  "cosine_to_retrain": "cosine to retrain", "cosine_to_exact": "cosine to exact SVM",

@@ -3,7 +3,7 @@
 
 ``build_deck`` measures everything once (the same engine calls and chart builders as the
 app, in the Presentation look) and ``write_deck`` / ``deck_zip`` render it. The command
-``python -m core.cli slides --out DIR`` and the app's *Download slides* button both call
+``python -m explorer slides --out DIR`` and the app's *Download slides* button both call
 these. No Streamlit here.
 """
 import io
@@ -17,11 +17,11 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
-from core.compare import METHODS, compare, default_forget, prepare, scale_curve
+from core.compare import compare, default_forget, prepare, scale_curve
 from core.errors import InputError
-from core.report import METHOD_LABELS
-from ui import charts, data_view, export, figures, frames
-from ui.style import FONT, METHOD_COLORS, finish, style
+from present import charts, data_view, export, figures, frames, palette
+from present.palette import label
+from present.style import FONT, finish, style
 
 SLIDE_PX = (1920, 1080)            # 16:9, full HD
 CONTENT_PX = (1840, 1010)          # the chart is fitted into this box, centred
@@ -29,7 +29,6 @@ SLIDE_TITLE_PX = 34                # chart-space pixels; the PNG is rendered at 
 CAPTION_PX = 22
 SCALES = tuple(c / 10 for c in range(0, 21))        # c in [0, 2] for the step-size slide
 BREAK_DIMS = (20, 50, 100, 200, 500, 1000, 2000)    # the "where it breaks" sweep over d
-FALLBACK_COLORS = ("#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#ff7f0e")
 
 
 @dataclass(frozen=True)
@@ -77,10 +76,8 @@ def build_deck(scenario, forget=None, scale=1.0, progress=None):
     step(0.0, "Training and certifying...")
     prep = prepare(scenario)
     forget = tuple(forget) if forget else default_forget(prep)
-    # every method the app compares (a few ms each at the default size); exact is linear-only
-    usable = tuple(m for m in METHODS if m != "exact" or not scenario.is_relu)
-    step(0.2, "Comparing the methods...")
-    comp = compare(prep, forget, scale=scale, methods=usable)
+    step(0.2, "Comparing the methods...")    # every method for the model: a few ms each
+    comp = compare(prep, forget, scale=scale, methods="all")
     step(0.4, "Sweeping the step size c...")
     curve = scale_curve(prep, forget, SCALES, retrained=(comp.methods["retrain"].model, 0.0))
     step(0.6, "Sweeping the dimension d...")
@@ -166,7 +163,7 @@ def method_rows(comp):
     """One row per method: eps_rel, 1 - cosine to retrain (floored for the log axis)."""
     rows = []
     for name, res in comp.methods.items():
-        rows.append(dict(method=name, label=METHOD_LABELS.get(name, name),
+        rows.append(dict(method=name, label=label(name),
                          eps_rel=res.certificate.eps_rel,
                          distance=max(1.0 - res.cosine_to_retrain, 1e-6),
                          cosine=res.cosine_to_retrain,
@@ -178,10 +175,8 @@ def _methods_slide(comp):
     s = style(True)
     df = method_rows(comp)
     names = list(df["method"])
-    colors = [METHOD_COLORS.get(m, FALLBACK_COLORS[k % len(FALLBACK_COLORS)])
-              for k, m in enumerate(names)]
     color = alt.Color("label:N", sort=list(df["label"]), legend=None,
-                      scale=alt.Scale(domain=list(df["label"]), range=colors))
+                      scale=palette.scale(names))
     y = alt.Y("label:N", sort=list(df["label"]), title=None)
 
     def bars(field, head):

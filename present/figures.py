@@ -1,8 +1,8 @@
 """Pure Altair builders for sweeps and reproduction: DataFrame in, chart out (metrics
 against a swept value here; step size, forgetting curves and the regime gauge in
-``ui.curve_figures``).
+``present.curve_figures``).
 
-The Scaling and Generalization pages and ``python -m core.cli reproduce`` draw with these
+The Scaling and Generalization pages and ``python -m explorer reproduce`` draw with these
 same functions, so a figure in a talk is the figure in the app. No Streamlit here.
 Inputs are the raw tables of ``core.sweeps.run`` (one row per value, seed and method) and
 ``core.sweeps.generalization`` (one row per removal k, seed and method); the builders aggregate
@@ -14,10 +14,10 @@ import math
 import altair as alt
 import pandas as pd
 
-from core.report import METHOD_LABELS
 from core.sweeps.stats import summarize
-from ui import export
-from ui.style import METHOD_COLORS, METRIC_TITLES, finish, style
+from present import export, palette
+from present.palette import label
+from present.style import METRIC_TITLES, finish, style
 
 MODEL_LABELS = {"linear": "linear model", "relu": "two-layer ReLU net"}
 PARAM_TITLES = {"dim": "input dimension d", "n_samples": "training points n",
@@ -28,30 +28,10 @@ LOG_METRICS = ("eps", "eps_rel", "delta", "tau", "seconds")
 LOG_PARAMS = ("dim", "n_samples", "width")
 
 
-EXTRA_COLORS = ("#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf", "#ff7f0e")
-
-
-def label(method):
-    """A method's display name (its own name when it has no label)."""
-    return METHOD_LABELS.get(method, method)
-
-
-def color(method, methods=()):
-    """A method's colour; methods without one take the next of EXTRA_COLORS."""
-    if method in METHOD_COLORS:
-        return METHOD_COLORS[method]
-    others = [m for m in methods if m not in METHOD_COLORS] or [method]
-    return EXTRA_COLORS[others.index(method) % len(EXTRA_COLORS)]
-
-
-def _method_scale(methods):
-    return alt.Scale(domain=[label(m) for m in methods],
-                     range=[color(m, methods) for m in methods])
-
-
-def _method_color(methods):
+def method_color(methods):
+    """The colour channel of the methods' labels, in the one palette (present.palette)."""
     return alt.Color("label:N", title=None, sort=[label(m) for m in methods],
-                     scale=_method_scale(methods),
+                     scale=palette.scale(methods),
                      legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=4))
 
 
@@ -77,7 +57,7 @@ def _seed_points(raw, x_enc, metric, methods, s, y_scale):
     df = df.assign(label=df["method"].map(label)).drop(columns="method")
     return alt.Chart(df).mark_circle(size=max(s.point * 0.3, 12), opacity=0.45).encode(
         x=x_enc, y=alt.Y(f"{metric}:Q", scale=y_scale),
-        color=_method_color(methods))        # the same legend as the lines': merged into one
+        color=method_color(methods))        # the same legend as the lines': merged into one
 
 
 def _log_ok(values):
@@ -155,13 +135,13 @@ def _mean_band(agg, x_enc, methods, s, y_scale, y_title=None, y_axis=None, band=
         # the band's colour is its own field: Vega-Lite would merge (and hide) the legends
         layers.append(alt.Chart(agg.assign(band=agg["label"])).mark_area(
             opacity=s.band).encode(
-            x=x_enc, fill=alt.Fill("band:N", scale=_method_scale(methods), legend=None),
+            x=x_enc, fill=alt.Fill("band:N", scale=palette.scale(methods), legend=None),
             y=alt.Y("lo:Q", scale=y_scale, title=y_title, axis=axis), y2="hi:Q"))
     if raw is not None:
         layers.append(_seed_points(raw, x_enc, metric, methods, s, y_scale))
     layers.append(alt.Chart(agg).mark_line(
         strokeWidth=s.line, point=alt.OverlayMarkDef(size=s.point)).encode(
-        x=x_enc, color=_method_color(methods),
+        x=x_enc, color=method_color(methods),
         y=alt.Y("mean:Q", scale=y_scale, title=y_title, axis=axis),
         tooltip=[alt.Tooltip("label:N", title="method"), x_enc.to_dict()["field"] + ":Q",
                  alt.Tooltip("mean:Q", format=".4g"), alt.Tooltip("lo:Q", format=".4g"),

@@ -1,13 +1,14 @@
-"""The app's *Download slides* button: the deck of ``ui.slides`` for the current scenario,
+"""The app's *Download slides* button: the deck of ``present.slides`` for the current scenario,
 forget list and c, built only when the button is clicked and cached per state."""
 import streamlit as st
 
-from ui import cached, slides, state
+from present import slides
+from ui import cached, state
 
 
 @st.cache_data(max_entries=4, hash_funcs=cached.HASH, show_spinner=False)
 def deck_zip(scenario, forget, scale):
-    """ZIP bytes of the deck (``ui.slides.make_deck``) for one state."""
+    """ZIP bytes of the deck (``present.slides.make_deck``) for one state."""
     files, _ = slides.make_deck(scenario, forget or None, scale)
     return slides.deck_zip(files)
 

@@ -1,4 +1,4 @@
-"""Compile every Numba kernel once, on tiny inputs (``python -m core.warmup``).
+"""Compile every Numba kernel once, on tiny inputs (``python -m explorer.warmup``).
 
 ``make run`` and ``make test`` run this during installation, with NUMBA_CACHE_DIR set, so
 the compiled kernels are on disk before the first start: the app then loads them in about
@@ -27,6 +27,7 @@ def _scenarios():
 def warm_up():
     """Run each engine path once on tiny data (compiles or loads every kernel)."""
     from core import compare as engine
+    from core import registry
     from core.boundary import decision_boundaries, projection_plane
     for sc in _scenarios():
         try:
@@ -34,7 +35,7 @@ def warm_up():
         except InputError:           # e.g. a toy set the tiny net does not separate
             continue
         forget = engine.default_forget(prep)
-        methods = [m for m in engine.METHODS if prep.ctx.is_relu or m != "ga_steps"]
+        methods = [m for m in registry.names(sc.model) if prep.ctx.is_relu or m != "ga_steps"]
         for sequential in (False, True):
             try:
                 engine.compare(prep, forget, sequential=sequential, methods=tuple(methods))

@@ -1,13 +1,14 @@
 """The tables the charts draw, derived from core results (pure: no Streamlit).
 
 Every function takes core objects (``Prepared``, ``Comparison``, ``Dataset``) and returns a
-``pandas.DataFrame`` whose columns are the fields ``ui.charts`` encodes.
+``pandas.DataFrame`` whose columns are the fields ``present.charts`` encodes.
 """
 import numpy as np
 import pandas as pd
 
 from core.models import preacts
-from core.report import METHOD_LABELS, points_frame
+from core.registry import label
+from core.report import points_frame
 
 CLASS_NAMES = {-1: "y = -1", 1: "y = +1"}
 STATUS = ("support vector", "other point", "forgotten")
@@ -91,7 +92,7 @@ def residual_frame(comparison):
     and for every method (on R)."""
     m = comparison.prepared.original.residual_per_neuron.shape[0]
     parts = [("trained (on S)", comparison.prepared.original)]
-    parts += [(f"{METHOD_LABELS[k]} (on R)", r.certificate) for k, r in comparison.methods.items()]
+    parts += [(f"{label(k)} (on R)", r.certificate) for k, r in comparison.methods.items()]
     return pd.concat([pd.DataFrame({"neuron": np.arange(m), "model": name,
                                     "residual": cert.residual_per_neuron}) for name, cert in parts],
                      ignore_index=True)

@@ -7,10 +7,10 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from core.methods import ETA_GAIN, FINETUNE_K, GA_STEPS_K, NEGGRAD_ALPHA, NEGGRAD_K
 from core.report import format_params, methods_frame
-from ui.figures import color, label
-from ui.style import finish, style
+from present.figures import method_color
+from present.palette import label
+from present.style import finish, style
 
 QUALITY = {"eps_rel": ("ε_rel on R", "stationarity on R (lower is better)"),
            "one_minus_cosine": ("1 − cosine to retrain", "distance to retrain (lower is better)"),
@@ -18,18 +18,6 @@ QUALITY = {"eps_rel": ("ε_rel on R", "stationarity on R (lower is better)"),
            "test_accuracy": ("test accuracy", "test accuracy")}
 COST_TITLE = "gradient evaluations (log; 0 at 1)"
 COST_TICKS = [1, 10, 100, 1_000, 10_000, 100_000]
-# hyperparameter widgets of the page: (method, name) -> (label, min, max, default, step);
-# default None is "auto" (docs of core.methods)
-PARAM_INPUTS = {
-    ("ga_steps", "k"): ("steps k", 1, 10_000, GA_STEPS_K, 1),
-    ("ga_steps", "eta"): (f"step η (empty: {ETA_GAIN:g} / ‖∇q_F‖²)", 1e-4, 100.0, None, 0.05),
-    ("neggrad_plus", "k"): ("steps k", 1, 10_000, NEGGRAD_K, 1),
-    ("neggrad_plus", "eta"): ("step η (empty: as GA k steps)", 1e-4, 100.0, None, 0.05),
-    ("neggrad_plus", "alpha"): ("α (weight of L_R)", 0.01, 0.99, NEGGRAD_ALPHA, 0.01),
-    ("finetune", "k"): ("steps k", 1, 10_000, FINETUNE_K, 1),
-    ("random_label", "k"): ("steps k", 1, 10_000, FINETUNE_K, 1),
-    ("newton", "damping"): ("damping γ (0: pseudo-inverse)", 0.0, 1e6, 0.0, 0.01),
-}
 
 
 def quality_frame(comparison):
@@ -45,12 +33,6 @@ def quality_frame(comparison):
     if "test_accuracy" in table:
         out.insert(5, "test_accuracy", table["test_accuracy"])
     return out
-
-
-def _method_color(methods):
-    return alt.Color("label:N", title=None, sort=[label(m) for m in methods],
-                     scale=alt.Scale(domain=[label(m) for m in methods],
-                                     range=[color(m, methods) for m in methods]))
 
 
 def quality_cost_chart(frame, presentation=False, width=240, height=200):
@@ -69,7 +51,7 @@ def quality_cost_chart(frame, presentation=False, width=240, height=200):
                                           if t <= 1.5 * float(data["cost"].max())],
                                   format="~s")),
             y=alt.Y(f"{metric}:Q", title=axis, scale=alt.Scale(zero=False)),
-            color=_method_color(methods),
+            color=method_color(methods),
             tooltip=["label", alt.Tooltip(f"{metric}:Q", format=".4g"), "grad_evals",
                      alt.Tooltip("seconds:Q", format=".3g"), "params"])
         panels.append((base.mark_point(filled=True, size=s.point)
@@ -120,11 +102,11 @@ def mia_distribution_chart(shadows, curves, methods, presentation=False, width=7
     shown = methods[np.isfinite(methods["s"])].sort_values("s").reset_index(drop=True)
     shown = shown.assign(level=peak * (0.95 - 0.12 * (shown.index % 5)) ** 2)
     rules = alt.Chart(shown).mark_rule(strokeWidth=s.stroke, strokeDash=[5, 3]).encode(
-        x="s:Q", color=_method_color(names).legend(None),
+        x="s:Q", color=method_color(names).legend(None),
         tooltip=["label", alt.Tooltip("s:Q", format=".4g"),
                  alt.Tooltip("p_member:Q", format=".3g")])
     text = alt.Chart(shown).mark_text(align="left", dx=4, fontSize=s.font - 2).encode(
-        x="s:Q", y=alt.Y("level:Q"), text="label:N", color=_method_color(names).legend(None))
+        x="s:Q", y=alt.Y("level:Q"), text="label:N", color=method_color(names).legend(None))
     chart = (curve + ticks + rules + text).resolve_scale(color="independent")
     return finish(chart.properties(width=width, height=height), s)
 
@@ -138,7 +120,7 @@ def p_member_chart(methods, presentation=False, width=760, height=200):
         x=alt.X("p_member:Q", scale=alt.Scale(domain=[0, 1.08]),
                 axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1.0]),
                 title="p_member (LiRA: is the forgotten point still a member?)"),
-        color=_method_color(names).legend(None),
+        color=method_color(names).legend(None),
         tooltip=["label", alt.Tooltip("p_member:Q", format=".3g"),
                  alt.Tooltip("log_lr:Q", format=".4g")])
     values = alt.Chart(methods).mark_text(align="left", dx=4, fontSize=s.font - 1).encode(

@@ -1,14 +1,14 @@
 """Figures of one kind of sweep each: eps against the GA step size c, test accuracy while
 forgetting points one after another, and the regime gauge against d.
 
-Pure Altair builders (DataFrame in, chart out) on the helpers of ``ui.figures``; the
-Scaling and Generalization pages and ``python -m core.cli reproduce`` draw with them.
+Pure Altair builders (DataFrame in, chart out) on the helpers of ``present.figures``; the
+Scaling and Generalization pages and ``python -m explorer reproduce`` draw with them.
 """
 import altair as alt
 import pandas as pd
 
 from core.data import APPROX_OVERLAP
-from ui.figures import (
+from present.figures import (
     K_LABELS,
     MODEL_LABELS,
     PARAM_TITLES,
@@ -16,16 +16,16 @@ from ui.figures import (
     _layer,
     _log_ok,
     _mean_band,
-    _method_color,
     _n_seeds,
     _x_scale,
     _y_axis,
     _y_scale,
     aggregate,
     log_ticks,
+    method_color,
     seeds_note,
 )
-from ui.style import METRIC_TITLES, finish, style
+from present.style import METRIC_TITLES, finish, style
 
 
 def step_size_figure(frame, metric="eps_rel", presentation=False, width=380, height=260):
@@ -58,7 +58,7 @@ def step_size_figure(frame, metric="eps_rel", presentation=False, width=380, hei
             layers.append(alt.Chart(levels).mark_rule(
                 strokeDash=[2, 3], strokeWidth=s.line * 0.8).encode(
                 y=alt.Y("mean:Q", scale=y_scale, axis=y_axis, title=None),
-                color=_method_color(methods)))
+                color=method_color(methods)))
         layers += _mean_band(agg, x, methods, s, y_scale, y_axis=y_axis,
                              raw=ga[ga[metric] > 0], metric=metric)
         best = agg.loc[[agg["mean"].idxmin()]]

@@ -1,16 +1,16 @@
 """Pure Altair builders: DataFrame in, chart out (no Streamlit; testable from a spec).
 
 Every builder takes ``presentation`` (larger fonts, thicker marks for talks) and returns a
-configured top-level chart, so that the app and ``ui.export`` (PNG/SVG) draw the same thing.
-The frames come from ``ui.frames`` or ``core.compare``.
+configured top-level chart, so that the app and ``present.export`` (PNG/SVG) draw the same thing.
+The frames come from ``present.frames`` or ``core.compare``.
 """
 import math
 
 import altair as alt
 import pandas as pd
 
-from ui.frames import ACTIVATION_STATES, CLASS_NAMES, STATUS
-from ui.style import METRIC_TITLES, finish, style
+from present.frames import ACTIVATION_STATES, CLASS_NAMES, STATUS
+from present.style import METRIC_TITLES, finish, style
 
 PICK = "pick"                       # name of the point selection on the margin-lambda plane
 ZOOM = "zoom"                       # its zoom-and-pan interval, bound to the scales
@@ -69,7 +69,7 @@ def margin_lambda_plane(df, presentation=False, height=380, title=None, selected
     zooms and a drag pans (double-click also resets the view). ``selected`` seeds the
     selection (the canonical one of ``ui.state``, shown after the chart's key changed).
     Needs columns index, class, margin, lam, support, status, kink_pairs, forgotten
-    (``ui.frames.plane_frame``).
+    (``present.frames.plane_frame``).
     """
     s = style(presentation)
     seed = [{"index": int(i)} for i in selected]
@@ -132,7 +132,7 @@ def plane_after(df, presentation=False, height=380, aspect=1.6, subtitle=None):
     """The plane after forgetting: arrows from each retained point's position before to
     after the GA step; grey rings where retraining from scratch puts it.
 
-    Needs ``ui.frames.after_frame`` columns.
+    Needs ``present.frames.after_frame`` columns.
     """
     s = style(presentation)
     xdom = _padded(pd.concat([df["margin_before"], df["margin_after"], df["margin_retrain"]]))
@@ -224,7 +224,8 @@ def _heatmap(df, field, title, s, width, height):
 
 def activation_maps(df, presentation=False, width=1100, height=330):
     """Neuron x point maps of the ReLU states before and after the GA step; pairs that switched
-    are red (on) or purple (off); forgotten points are outlined (``ui.frames.activation_frame``)."""
+    are red (on) or purple (off); forgotten points are outlined
+    (``present.frames.activation_frame``)."""
     s = style(presentation)
     w = int(width / 2) - 70
     before = _heatmap(df, "before", "Before: trained model", s, w, height)
@@ -240,7 +241,7 @@ def activation_maps(df, presentation=False, width=1100, height=330):
 
 def residuals(df, presentation=False, height=300):
     """Stationarity residual ||r_j|| per neuron, one line per model
-    (``ui.frames.residual_frame``)."""
+    (``present.frames.residual_frame``)."""
     s = style(presentation)
     chart = alt.Chart(df.assign(residual=df["residual"].clip(lower=1e-16))).mark_line(
         strokeWidth=s.line * 0.7, opacity=0.85).encode(

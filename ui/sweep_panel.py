@@ -85,4 +85,4 @@ def claims_panel(spec, frame):
         st.markdown("\n".join(lines))
         if spec.seeds < 5:
             st.caption(f"{spec.seeds} seeds: indicative; the full reproduction "
-                       "(python -m core.cli reproduce) uses 10.")
+                       "(python -m explorer reproduce) uses 10.")

@@ -1,4 +1,4 @@
-"""The figures of ``python -m core.cli reproduce``: built from the sweeps' tables, each
+"""The figures of ``python -m explorer reproduce``: built from the sweeps' tables, each
 written as SVG and PNG (drawn once) with the CSV of the numbers it draws.
 
 ``write_figures(frames, out, plan)`` is the figure writer the command line injects into
@@ -10,9 +10,11 @@ import pandas as pd
 from core.scenario import Scenario
 from core.sweeps.generalization import summarize_curve
 from core.sweeps.stats import summarize
-from ui import curve_figures as curves
-from ui import figures as fig
-from ui.style import METRIC_TITLES, finish, style
+from present import curve_figures as curves
+from present import figures as fig
+from present import palette
+from present.palette import label
+from present.style import METRIC_TITLES, finish, style
 
 FIGURES = ("certificates_relu", "certificates_linear", "forget_choice", "cosine_to_retrain",
            "step_size", "where_it_breaks", "generalization", "regime", "methods_cost")
@@ -31,13 +33,13 @@ def cost_figure(frame, metric="eps_rel", presentation=False, width=460, height=3
         df["grad_evals"] = float("nan")
     methods = list(dict.fromkeys(df["method"]))
     drawn = df.loc[df["grad_evals"] > 0, [metric, "grad_evals", "method"]]
-    drawn = drawn.assign(label=drawn["method"].map(fig.label))
-    left_out = [fig.label(m) for m in methods if m not in set(drawn["method"])]
+    drawn = drawn.assign(label=drawn["method"].map(label))
+    left_out = [label(m) for m in methods if m not in set(drawn["method"])]
     means = drawn.groupby(["method", "label"], as_index=False, sort=False)[
         [metric, "grad_evals"]].mean()
     shown = [m for m in methods if m in set(drawn["method"])]
-    colour = alt.Color("label:N", title=None, scale=fig._method_scale(shown),
-                       sort=[fig.label(m) for m in shown])
+    colour = alt.Color("label:N", title=None, scale=palette.scale(shown),
+                       sort=[label(m) for m in shown])
     values = list(drawn[metric]) or [1.0]
     log_y = fig._log_ok(values)
     y = alt.Y(f"{metric}:Q", title=METRIC_TITLES.get(metric, metric),

@@ -5,7 +5,7 @@ trained model, of the model after one GA step and of the retrained model (smooth
 from ``core.boundary``), with the side one model assigns lightly shaded. Higher-dimensional
 data: the points projected on PC1 and the trained model's mean input gradient
 (``core.boundary.projection_plane``), sized by λ, filled by how much one GA step changed
-their margin. Both carry the point selection of the margin-λ plane (``ui.charts.PICK`` on
+their margin. Both carry the point selection of the margin-λ plane (``present.charts.PICK`` on
 the ``index`` field), so the pages treat a click in either the same way.
 
 Pure: frames and Altair charts, no Streamlit.
@@ -18,13 +18,14 @@ import pandas as pd
 
 from core.boundary import GRID, decision_boundaries, projection_plane
 from core.report import points_frame
-from ui.charts import CLASS_COLORS, CLASS_DOMAIN, PICK
-from ui.frames import CLASS_NAMES, STATUS
-from ui.style import METHOD_COLORS, finish, style
+from present.charts import CLASS_COLORS, CLASS_DOMAIN, PICK
+from present.frames import CLASS_NAMES, STATUS
+from present.palette import color as method_color
+from present.style import finish, style
 
 BOUNDARY_LABELS = {"do_nothing": "trained", "ga": "after one GA step",
                    "retrain": "retrained without F"}
-BOUNDARY_COLORS = {"do_nothing": "#555555", "ga": METHOD_COLORS["ga"],
+BOUNDARY_COLORS = {"do_nothing": "#555555", "ga": method_color("ga"),
                    "retrain": "#2ca02c"}       # not retrain's blue: it is a class colour here
 BOUNDARY_DASH = {"do_nothing": [7, 4], "ga": [1, 0], "retrain": [2, 3]}
 SHADES = ["#e6eefa", "#fdf0e4"]                # pale CLASS_COLORS, opaque: no seams
