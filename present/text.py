@@ -18,6 +18,23 @@ METRIC_HELP = {
 }
 
 
+# Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping all of
+# them turns off emphasis, links and images ([t](u), ![t](u)), autolinks (http\://...),
+# HTML, code, math ($) and Streamlit's :colour[...] and :material/...: directives at once.
+_MARKDOWN_PUNCTUATION = {ord(c): "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:&=\"'/@%^;?,"}
+
+
+def as_text(value):
+    """``value`` as literal text inside Markdown (st.markdown, st.warning, captions...):
+    every Markdown-active character escaped, line breaks kept as spaces.
+
+    The one helper for text that comes from a user (link values, file names, CSV headers
+    and labels, scenario-file strings, a method file's labels): it is shown, never run.
+    """
+    text = " ".join(str(value).split())
+    return text.translate(_MARKDOWN_PUNCTUATION)
+
+
 def fmt(value, kind="g"):
     """A metric for a card: 3 significant digits; cosines and accuracies with 4 decimals."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
