@@ -22,6 +22,25 @@ ACTIVATION_COLORS = ["#3b7dd8", "#f2c14e", "#e9ecef", "#d62728", "#7b2cbf"]
 STEP_PANELS = ("eps_rel", "delta", "tau", "cosine_to_retrain")   # the Step size page
 
 
+PICK_RADIUS_PX = 14                 # a click picks the nearest point within this distance
+
+
+def pick_selection(value=alt.Undefined, radius=PICK_RADIUS_PX):
+    """The point selection PICK: a click takes the nearest point (a Voronoi layer, so every
+    point is hit where it is drawn), but only within ``radius`` pixels of it.
+
+    The filter is what keeps a drag a pan: dragging moves the plot with the pointer, so the
+    same Voronoi cell is under it at the press and the release, and the browser's click that
+    ends the drag would otherwise pick that cell's point; a drag starting on empty space
+    stays farther than ``radius`` from every point and selects nothing (nor does a click far
+    from every point). Shift-click toggles; double-click clears.
+    """
+    near = (f"event.item && event.item.isVoronoi && sqrt(pow(x() - event.item.datum.x, 2) "
+            f"+ pow(y() - event.item.datum.y, 2)) <= {float(radius):g}")
+    return alt.selection_point(name=PICK, fields=["index"], on={"type": "click", "filter": near},
+                               clear="dblclick", nearest=True, value=value)
+
+
 def _class_color(legend=True):
     return alt.Color("class:N", scale=alt.Scale(domain=CLASS_DOMAIN, range=CLASS_COLORS),
                      legend=alt.Legend(title=None) if legend else None)
@@ -73,8 +92,7 @@ def margin_lambda_plane(df, presentation=False, height=380, title=None, selected
     """
     s = style(presentation)
     seed = [{"index": int(i)} for i in selected]
-    pick = alt.selection_point(name=PICK, fields=["index"], on="click", clear="dblclick",
-                               nearest=True, value=seed or alt.Undefined)
+    pick = pick_selection(seed or alt.Undefined)
     zoom = alt.selection_interval(name=ZOOM, bind="scales")
     xdom, ydom = _padded(df["margin"]), _padded(df["lam"])
     xs = alt.Scale(domain=xdom, nice=False)

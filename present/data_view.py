@@ -18,7 +18,7 @@ import pandas as pd
 
 from core.boundary import GRID, decision_boundaries, projection_plane
 from core.report import points_frame
-from present.charts import CLASS_COLORS, CLASS_DOMAIN, PICK
+from present.charts import CLASS_COLORS, CLASS_DOMAIN, PICK, pick_selection
 from present.frames import CLASS_NAMES, STATUS
 from present.palette import color as method_color
 from present.style import finish, style
@@ -170,8 +170,7 @@ def _point_layers(view, s, xs, ys, fill, size=None, selected=(), ring_legend=Fal
     ring colours (the labels) when the fill shows something else."""
     df = view.points
     seed = [{"index": int(i)} for i in selected]
-    pick = alt.selection_point(name=PICK, fields=["index"], on="click", clear="dblclick",
-                               nearest=True, value=seed or alt.Undefined)
+    pick = pick_selection(seed or alt.Undefined)
     x = alt.X("x:Q", title=view.axes[0], scale=xs)
     y = alt.Y("y:Q", title=view.axes[1], scale=ys)
     shape = alt.Shape("status:N", scale=alt.Scale(domain=list(STATUS), range=STATUS_SHAPES),

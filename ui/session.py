@@ -197,7 +197,9 @@ def page_header(title, caption=None):
     mid.toggle("Presentation", value=state.presentation(), key=key, on_change=state.store_widget,
                args=("presentation", key), help="Larger fonts and thicker marks for talks.")
     with right.popover("Share / save", icon=":material/share:", width="stretch"):
-        st.download_button("Download scenario", data=lambda: share.to_json(state.shared()),
+        # the file's text now, in the script thread: a callable would run at click time,
+        # without this session's state (the download was empty)
+        st.download_button("Download scenario", data=share.to_json(state.shared()),
                            file_name="scenario.json", mime="application/json",
                            on_click="ignore", key="ux.dl.scenario",
                            icon=":material/download:")
