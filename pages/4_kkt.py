@@ -9,7 +9,7 @@ from ui import cached, forms, session, state, widgets
 
 session.page_header("KKT inspector")
 prep = session.require_prepared()
-sc, forget, pres = state.scenario(), state.forget(), state.presentation()
+sc, forget, pres = state.get("scenario"), state.forget(), state.get("presentation")
 if not forget:
     st.info("Nothing is forgotten yet: the tables show the trained model only. "
             "Forget points on the Unlearn page to see what the step changes.",
@@ -29,10 +29,10 @@ with top[4]:
     kappa = st.slider("kink band κ (re-certifies)", 0.0, 0.2, sc.kink_tol, 0.005,
                       key=state.widget_key("kappa"), help=forms.KAPPA_HELP)
     if kappa != sc.kink_tol:
-        try:       # a background job when long (ui.jobs), committed when it ends
-            if session.commit_when_trained(sc.replace(kink_tol=kappa), state.history(),
-                                           "Re-certifying with the new κ"):
-                st.rerun()
+        try:       # a background job (ui.jobs), committed when it ends
+            new, history = sc.replace(kink_tol=kappa), state.get("history")
+            session.train_then(new, "Re-certifying with the new κ",
+                               lambda prep: state.commit(new, history))
         except InputError as err:
             widgets.show_error(err, "κ is unchanged.")
 

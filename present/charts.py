@@ -195,16 +195,19 @@ TRAINING_PANELS = {"log_loss": ("log L", "(training loss)"),
                    "eps_rel": ("ε_rel of the", "certificate on S")}
 
 
-def training_curve(df, field, presentation=False, height=200):
+def training_curve(df, field, presentation=False, height=None):
     """One training curve over GD steps (``core.compare.training_curves``): log L, the
     normalized min margin, or eps_rel of the model certified on S (log scale, only at the
-    certified snapshots)."""
+    certified snapshots). ``height`` of the whole chart (Streamlit fits title and axes
+    into it): 170 px, 260 px in presentation mode (two-line titles, larger fonts)."""
     s = style(presentation)
+    height = height or (260 if presentation else 170)
     log = field == "eps_rel"
     data = df.dropna(subset=[field])
     chart = (alt.Chart(data)
              .mark_line(strokeWidth=s.line, point=alt.OverlayMarkDef(size=s.point * 0.4))
-             .encode(x=alt.X("step:Q", title="GD step", axis=alt.Axis(tickCount=4, format="~s")),
+             .encode(x=alt.X("step:Q", title="GD step",
+                             axis=alt.Axis(tickCount=3, format="~s", labelOverlap="greedy")),
                      y=alt.Y(f"{field}:Q", title=None,
                              scale=alt.Scale(type="log") if log else alt.Scale(zero=False)),
                      tooltip=[alt.Tooltip("step:Q"), alt.Tooltip(f"{field}:Q", format=".4g")])

@@ -62,7 +62,7 @@ def assert_same_numbers(shown, comparison):
     assert list(shown.index) == list(expected.index)
     for col in NUMBERS:
         want = expected[col].to_numpy(dtype=float)
-        if col == "tau":            # the page shows tau below TAU_FLOOR (rounding) as 0
+        if col in ("tau", "delta"):   # gaps below TAU_FLOOR (rounding) show as 0
             want = np.where(np.abs(want) < TAU_FLOOR, 0.0, want)
         np.testing.assert_array_equal(shown[col].to_numpy(dtype=float), want, err_msg=col)
 

@@ -11,6 +11,8 @@ from streamlit.testing.v1 import AppTest
 from core import mia
 from core.compare import compare, default_forget, prepare
 from core.scenario import Scenario
+from present.text import as_text, fmt
+from tests.helpers import settle
 from tests.naive import BUILTIN_LABELS as METHOD_LABELS
 from tests.naive import BUILTIN_METHODS as METHODS
 
@@ -30,8 +32,8 @@ def open_page(page="pages/8_methods.py"):
     at = AppTest.from_file(str(APP), default_timeout=120)
     for k, v in SMALL.items():
         at.query_params[k] = str(v)
-    at.run()
-    at.switch_page(page).run()
+    settle(at.run())
+    settle(at.switch_page(page).run())
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     return at
@@ -66,7 +68,7 @@ def test_methods_page_table_matches_the_engine(engine):
 def test_methods_page_hyperparameters_reach_the_engine(engine):
     prepared, forget, _ = engine
     at = open_page()
-    at.number_input(key="ux.mp.ga_steps.k").set_value(3).run()
+    settle(at.number_input(key="ux.mp.ga_steps.k").set_value(3).run())
     assert not at.exception and not at.error
     want = compare(prepared, forget, methods=("ga_steps",),
                    method_params={"ga_steps": {"k": 3}}).methods["ga_steps"]
@@ -79,7 +81,7 @@ def test_methods_page_audit_matches_core_mia(engine):
     _, _, comp = engine
     at = open_page()
     at.select_slider(key="ux.mp.shadows").set_value(4)
-    at.toggle(key="ux.mp.mia_toggle").set_value(True).run()
+    settle(at.toggle(key="ux.mp.mia_toggle").set_value(True).run())
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     audit = mia.audit(comp, n_shadows=4)
@@ -92,11 +94,23 @@ def test_methods_page_audit_matches_core_mia(engine):
     assert np.isfinite(shown["s"]).all()
 
 
-def test_unlearn_page_method_picker_adds_cards():
+def test_unlearn_page_method_picker_adds_methods_as_one_readable_table():
+    """Up to three methods are cards; more become one table of the cards' numbers, in
+    display order, each value formatted as on a card (issue 20: eight cards were too
+    narrow to read)."""
     at = open_page("pages/3_unlearn.py")
+    assert [m.value for m in at.markdown if m.value.startswith("**")][:3] == [
+        f"**{as_text(label)}**" for label in ("GA (one step)", "do nothing", "retrain")]
     picker = next(w for w in at.multiselect if w.label == "more methods on the cards")
-    picker.set_value(["newton", "ga_steps"]).run()
+    settle(picker.set_value(["newton", "ga_steps"]).run())
     assert not at.exception, [e.value for e in at.exception]
-    labels = [m.value for m in at.markdown if m.value.startswith("**")]
-    assert labels[:3] == ["**GA (one step)**", "**GA (k steps)**", "**Newton step**"]
-    assert "**do nothing**" in labels and "**retrain**" in labels
+    shown = at.table[0].value
+    assert list(shown.index) == ["GA (one step)", "GA (k steps)", "Newton step", "do nothing",
+                                 "retrain"]
+    prep = prepare(Scenario(**SMALL))
+    comp = compare(prep, default_forget(prep), methods=("ga", "ga_steps", "newton"))
+    for name, label in (("ga", "GA (one step)"), ("newton", "Newton step")):
+        cert = comp.methods[name].certificate
+        assert shown.loc[label, "ε_rel"] == fmt(cert.eps_rel)
+        assert shown.loc[label, "cos to retrain"] == fmt(comp.methods[name].cosine_to_retrain,
+                                                         "f")

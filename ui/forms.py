@@ -13,7 +13,7 @@ from core.presets import DEFAULT_CLASSES
 from core.scenario import DEFAULT_STEPS, LOSSES, MAX_STEPS, MAX_WIDTH, OPTIMIZERS, Scenario
 from core.transform import PREPROCESS, PREPROCESS_LABELS
 from core.validate import MAX_LIFT
-from ui import cached, jobs, session, state
+from ui import cached, session, state
 from ui.widgets import show_error
 
 UPLOAD = "upload"
@@ -189,24 +189,14 @@ def train(values):
     except InputError as err:
         show_error(err, "The current model is kept.")
         return
-    if scenario == state.scenario():
+    if scenario == state.get("scenario"):
         st.info("These settings are already trained.", icon=":material/info:")
         return
 
-    def work(progress):
-        return cached.prepared(scenario, _progress=cached.training_progress(progress))
-
     def commit(prep):
-        state.commit(scenario, (default_forget(prep),))
-        state.trained().add(cached.key_of(scenario))
-        state.notify(f"Trained in {prep.seconds:.2f} s; forgetting point "
-                     f"{default_forget(prep)[0]} (the support vector with the largest λ) "
-                     "on the Unlearn page.")
-        session.prefetch_comparison()
+        forget = default_forget(prep)
+        state.commit(scenario, (forget,))
+        return (f"Trained in {prep.seconds:.2f} s; forgetting point {forget[0]} (the support "
+                "vector with the largest λ) on the Unlearn page.")
 
-    try:       # a background job unless quick (ui.jobs): reruns and page switches keep it
-        if jobs.start("train", cached.key_of(scenario), work, "Training",
-                      cached.estimate(scenario), on_done=commit):
-            st.rerun()
-    except InputError as err:
-        show_error(err, "The previous model and forget list are kept.")
+    session.train_then(scenario, "Training", commit)
