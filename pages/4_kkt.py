@@ -41,8 +41,8 @@ if prep.ctx.is_relu:
     flipped = int(acts["flipped"].sum())
     st.caption(f"Each cell is a neuron-point pair (j, i): active (σ' = 1), in the kink band "
                f"(|cos(w_j, x_i)| ≤ κ = {sc.kink_tol:g}) or inactive. The GA step switched "
-               f"{flipped} of {len(acts)} pairs (red: on, purple: off); dashed columns are "
-               "forgotten points.")
+               f"{flipped} of {len(acts)} pairs (red: on, purple: off); a dashed line marks "
+               "the column of each forgotten point in both maps.")
     widgets.chart(cached.spec(charts.activation_maps, acts, pres), "activation maps")
 else:
     st.info("The linear model has no neurons: activation maps are for the two-layer ReLU net.")

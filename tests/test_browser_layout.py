@@ -91,3 +91,50 @@ def test_the_data_view_legends_fit_a_phone(server):
             page.screenshot(path=str(ARTIFACTS / "phone_data_view.png"))
         finally:
             browser.close()
+
+
+LABELS_OVER_POINTS_JS = """() => {
+    const chart = document.querySelectorAll('[data-testid="stVegaLiteChart"]')[0];
+    const points = [];
+    for (const mark of chart.querySelectorAll('g.mark-symbol.role-mark > path')) {
+        const d = mark.__data__ && mark.__data__.datum;
+        if (!d || d.index === undefined) continue;
+        const r = mark.getBoundingClientRect();
+        points.push([d.index, r.x + r.width / 2, r.y + r.height / 2]);
+    }
+    const bad = [];
+    for (const text of chart.querySelectorAll('g.mark-text.role-mark > text')) {
+        const d = text.__data__ && text.__data__.datum;
+        if (!d || d.index === undefined) continue;
+        const b = text.getBoundingClientRect();
+        for (const [index, x, y] of points)
+            if (index !== d.index && x > b.left && x < b.right && y > b.top && y < b.bottom)
+                bad.push([d.index, index]);
+    }
+    return [points.length, bad];
+}"""
+
+
+def test_no_index_label_covers_another_point_of_a_dense_plane(server):
+    """n = 400: a label drawn over point 9 made a click on the label select 9 (issue 20)."""
+    chromium = require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        try:
+            for width, presentation in ((1440, False), (1280, True)):
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                page.goto(server + "/?n_samples=400&dim=4000&forget=")
+                page.get_by_test_id("stVegaLiteChart").first.locator(
+                    "g.mark-text.role-mark text").first.wait_for(timeout=180_000)
+                settled(page)
+                if presentation:
+                    page.get_by_text("Presentation").first.click()
+                    page.wait_for_timeout(800)
+                    settled(page)
+                count, bad = page.evaluate(LABELS_OVER_POINTS_JS)
+                assert count == 400 and bad == [], (width, bad[:10])
+                page.close()
+        finally:
+            browser.close()
