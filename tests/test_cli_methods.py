@@ -40,7 +40,8 @@ def test_all_methods_linear_include_exact(capsys):
     methods = run_json(capsys, "--model", "linear", "--methods", "all")["methods"]
     assert tuple(methods) == METHODS
     assert methods["exact"]["grad_evals"] is None
-    assert methods["newton"]["params"] == {"damping": 0.0}
+    assert methods["newton"]["params"]["damping_rule"] == "auto"
+    assert methods["newton"]["params"]["damping"] > 0
 
 
 def test_shortcuts_apply_to_every_method_with_that_hyperparameter(capsys):
