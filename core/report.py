@@ -165,6 +165,23 @@ def mia_dict(audit, name):
     return out
 
 
+def mia_verdict(p_member):
+    """One sentence from {method: largest p_member over the forgotten points}: which models
+    still look like they hold a forgotten point (p_member > 0.5) and which look like models
+    that never saw it.
+    """
+    members = [label(n) for n, p in p_member.items() if p is not None and p > 0.5]
+    others = [label(n) for n, p in p_member.items() if p is not None and p <= 0.5]
+    if not members:
+        return ("Every method's model looks like one trained without the forgotten points "
+                "(p_member ≤ 0.5).")
+    if not others:
+        return "Every method's model still looks like one trained with the forgotten points."
+    return (f"{', '.join(members)} still look{'s' if len(members) == 1 else ''} like a model "
+            f"trained with the forgotten points; {', '.join(others)} like one trained "
+            "without them.")
+
+
 def format_params(params):
     """{'k': 10, 'eta': 0.25} -> 'k=10, eta=0.25' (a table cell)."""
     return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"

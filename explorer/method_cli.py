@@ -7,6 +7,7 @@ from core import registry
 from core.errors import InputError
 from core.options import DEFAULT_SHADOWS, MAX_FLOOR, MAX_ULIRA, RELEARN_CAP
 from core.registry import label
+from core.report import mia_verdict
 from core.validate import check_integer
 
 SHORTCUTS = ("k", "eta", "alpha", "damping")
@@ -58,21 +59,10 @@ def check_evidence(args):
 
 def evidence(args, comparison, method_params):
     """(floor, ulira, relearn) asked for by --floor, --ulira and --relearn (None if not)."""
-    floor = ulira = relearned = None
-    if args.floor is not None:
-        from core.floor import floor_for
+    from core.evidence import gather
 
-        floor = floor_for(comparison, args.floor)
-    if args.ulira is not None:
-        from core.ulira import ulira as run_ulira
-
-        ulira = run_ulira(comparison.prepared, comparison.forget, tuple(comparison.methods),
-                          args.ulira, method_params, comparison.scale, comparison.sequential)
-    if args.relearn:
-        from core.relearn import relearn
-
-        relearned = relearn(comparison)
-    return floor, ulira, relearned
+    found = gather(comparison, args.floor, args.ulira, args.relearn, method_params)
+    return found.floor, found.ulira, found.relearn
 
 
 def load_method_files(paths):
@@ -146,21 +136,6 @@ def audit_lines(result):
         {name: max(m["mia"]["p_member"], key=lambda p: -1 if p is None else p)
          for name, m in methods.items()}))
     return lines
-
-
-def mia_verdict(p_member):
-    """One sentence: which methods' models still look like they hold a forgotten point
-    (p_member > 0.5 for some point) and which look like models that never saw it."""
-    members = [label(n) for n, p in p_member.items() if p is not None and p > 0.5]
-    others = [label(n) for n, p in p_member.items() if p is not None and p <= 0.5]
-    if not members:
-        return ("every method's model looks like one trained without the forgotten points "
-                "(p_member <= 0.5).")
-    if not others:
-        return "every method's model still looks like one trained with the forgotten points."
-    return (f"{', '.join(members)} still look{'s' if len(members) == 1 else ''} like a model "
-            f"trained with the forgotten points; {', '.join(others)} like one trained "
-            "without them.")
 
 
 def evidence_lines(result):

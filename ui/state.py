@@ -386,6 +386,19 @@ def set_mia_settings(on, shadows):
     _set("methods.shadows", int(shadows))
 
 
+def evidence_settings():
+    """(on, floor K, U-LiRA K, relearning on) of the Methods page's "How forgotten is it?"."""
+    return (bool(_get("methods.evidence", False)), int(_get("methods.floor_k", 8)),
+            int(_get("methods.ulira_k", 8)), bool(_get("methods.relearn", True)))
+
+
+def set_evidence_settings(on, floor_k, ulira_k, relearn):
+    _set("methods.evidence", bool(on))
+    _set("methods.floor_k", int(floor_k))
+    _set("methods.ulira_k", int(ulira_k))
+    _set("methods.relearn", bool(relearn))
+
+
 def card_methods():
     """Extra baselines shown as cards on the Unlearn page (GA and the references always)."""
     return tuple(_get("methods.cards", ()))

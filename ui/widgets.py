@@ -10,7 +10,7 @@ import json
 import streamlit as st
 
 from core.kkt import STATUS_TEXT
-from present import export, text
+from present import export, methods_view, text
 from present.charts import PICK
 from ui import cached, jobs, state
 
@@ -135,8 +135,21 @@ def method_cards(methods, has_test=False):
                           help=text.METRIC_HELP[metric])
                 if metric == "eps_rel" and text.certificate_flag(row):
                     st.caption(f":orange[:material/warning: {text.certificate_flag(row)}]")
+            floor = methods_view.floor_sentence(row)
+            if floor:                  # retraining's noise floor (ui.evidence_panel)
+                st.caption(("" if row["within_floor"] else ":orange[") + text.as_text(floor)
+                           + ("" if row["within_floor"] else "]"))
+            if row.get("params") and _tunable(name):   # as used: Newton's damping γ...
+                st.caption(text.as_text(row["params"]))
     for name, message in methods.attrs.get("failed", {}).items():
         st.warning(f"{name}: {message}", icon=":material/warning:")
+
+
+def _tunable(name):
+    """Whether a registered method has hyperparameters (shown on its card as used)."""
+    from core import registry
+
+    return name in registry.names() and bool(registry.get(name).params)
 
 
 def bound_slider(name, label, low, high, step, help=None):
