@@ -25,7 +25,8 @@ def _panel(rows, measure, title, order, s, width, height, first):
     AUC the interval and the 0.5 line."""
     methods = list(dict.fromkeys(rows["method"]))
     y = alt.Y("label:N", sort=order, title=None,
-              axis=alt.Axis(labels=first, ticks=first, domain=False, labelLimit=200))
+              axis=alt.Axis(labels=first, ticks=first, domain=False, labelLimit=200,
+                            labelPadding=8))
     color = alt.Color("label:N", scale=palette.scale(methods), legend=None)
     values = rows["value"].to_numpy(float)
     layers = []
@@ -104,9 +105,11 @@ def _num(x):
     return "0" if x == 0 else (f"{x:.2g}" if abs(x) < 0.01 or abs(x) >= 100 else f"{x:.3g}")
 
 
-def forgetting_figure(frame, presentation=False, width=None, height=None, title=None):
+def forgetting_figure(frame, presentation=False, width=None, height=None, title=None,
+                      note=None):
     """"How forgotten is it?": one panel per measure in ``frame`` (FIGURE_MEASURES order),
-    methods down the side in the order of the frame; None for an empty frame."""
+    methods down the side in the order of the frame; ``note`` is a first subtitle line (the
+    setting); None for an empty frame."""
     if frame is None or frame.empty:
         return None
     s = style(presentation)
@@ -121,7 +124,7 @@ def forgetting_figure(frame, presentation=False, width=None, height=None, title=
             for i in range(0, len(panels), per_row)]
     chart = alt.vconcat(*rows, spacing=24) if len(rows) > 1 else rows[0]
     chart = chart.properties(title=alt.Title(title or "How forgotten is it?",
-                                             subtitle=caption(frame)))
+                                             subtitle=([note] if note else []) + caption(frame)))
     return finish(chart, s)
 
 
