@@ -314,3 +314,13 @@ def test_with_init_equals_a_context_built_from_scratch():
     b = build_context(X, y, W1, naive.output_weights(4), True)
     for field in ("K", "Z0t", "w0_row_sq", "W0"):
         np.testing.assert_allclose(getattr(a, field), getattr(b, field), rtol=1e-12)
+
+
+def test_the_contract_is_documented():
+    """docs/cli.md names every new option and key of the JSON contract."""
+    text = (ROOT / "docs" / "cli.md").read_text()
+    for word in ("`--floor K`", "`--ulira K`", "`--relearn`", "`floor`", "`within_floor`",
+                 "`floor_ratio`", "`ulira`", "auc_low, auc_high, tpr_at_1fpr, k",
+                 "`relearn_steps`", "`test_disagreement`", "`kl_to_retrain`", "`outputs`",
+                 "`shadows_in`"):
+        assert word in text, word
