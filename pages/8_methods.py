@@ -47,10 +47,10 @@ with quality:
     if frame["grad_evals"].notna().any():       # exact alone has no gradient count
         widgets.chart(cached.spec(methods_view.quality_cost_chart, frame, pres),
                       "methods quality against cost")
-    numeric = frame.select_dtypes("number").columns
-    widgets.table(frame.drop(columns="method"), "methods quality and cost", hide_index=True,
+    shown = frame.drop(columns=[c for c in frame if c == "method" or "_floor_" in c])
+    widgets.table(shown, "methods quality and cost", hide_index=True,
                   column_config={c: st.column_config.NumberColumn(format="%.4g")
-                                 for c in numeric})
+                                 for c in shown.select_dtypes("number").columns})
 
 st.markdown("#### Membership audit (LiRA-style shadows)")
 mia_on, shadows = state.mia_settings()

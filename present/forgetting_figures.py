@@ -18,6 +18,7 @@ from present.style import finish, style
 
 __all__ = ["forgetting_figure", "forgetting_frame", "caption"]
 BAND = "#d9dde3"
+MIN_TICK_GAP = 0.14      # symlog axes: ticks closer than this share of the width are dropped
 
 
 def _panel(rows, measure, title, order, s, width, height, first):
@@ -79,10 +80,13 @@ def _axis(rows, measure):
     scale = _scale(rows, measure).to_dict()
     if scale.get("type") != "symlog":
         return alt.Axis(tickCount=4, format="~g")
-    top = scale["domain"][1]
-    low = math.floor(math.log10(scale["constant"]))
-    ticks = [0.0] + [10.0 ** k for k in range(low, math.floor(math.log10(top)) + 1)]
-    return alt.Axis(values=ticks, format="~g")
+    top, c = scale["domain"][1], scale["constant"]
+    low = math.floor(math.log10(c))
+    kept, end = [0.0], math.log1p(top / c)
+    for tick in (10.0 ** k for k in range(low, math.floor(math.log10(top)) + 1)):
+        if (math.log1p(tick / c) - math.log1p(kept[-1] / c)) / end >= MIN_TICK_GAP:
+            kept.append(tick)          # labels closer than that would overlap
+    return alt.Axis(values=kept, format="~g")
 
 
 def _subtitle(rows, measure, values):

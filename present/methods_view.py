@@ -7,6 +7,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from core.registry import reference_name
 from core.report import format_params, methods_frame, mia_verdict
 from present.figures import method_color
 from present.palette import label
@@ -92,6 +93,8 @@ def floor_sentence(row):
     """One line for a method's card: within retraining's floor, or outside by how much."""
     if "within_floor" not in row or pd.isna(row.get("floor_ratio")):
         return None
+    if row.get("method", row.name) == reference_name():
+        return "the reference: retraining's floor is measured around it"
     if bool(row["within_floor"]):
         return "within retraining's floor: as close as another retraining"
     what, ratio = FLOOR_NAMES.get(row["floor_worst"], row["floor_worst"]), row["floor_ratio"]
