@@ -231,10 +231,6 @@ def measurements(frames, plan):
         f"retrain {acc[last, 'retrain']}, do nothing {acc[last, 'do_nothing']}", None))
     if "methods_cost" in frames:
         out.append(_cost(frames["methods_cost"], plan))
-    if "forgetting" in frames:
-        from core.sweeps.forgetting import forgetting_measurement
-
-        out.append(forgetting_measurement(frames["forgetting"], plan))
     return out
 
 
@@ -279,10 +275,3 @@ def decay_sensitivity(scaling):
         for d, v in col.items()])
     cells.columns = [f"seed {s}" for s in table.columns]
     return cells, int(held), int(table.shape[1])
-
-
-def check_claims(frames, plan):
-    """(paper claims, our reading, measurements) of a reproduction."""
-    from core.sweeps.readings import our_reading
-
-    return paper_claims(frames, plan), our_reading(frames, plan), measurements(frames, plan)

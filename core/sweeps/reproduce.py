@@ -21,10 +21,11 @@ from pathlib import Path
 
 from core import registry
 from core.scenario import Scenario
-from core.sweeps.claims import check_claims
+from core.sweeps.claims import measurements, paper_claims
 from core.sweeps.executors import make_executor
-from core.sweeps.forgetting import forgetting_evidence
+from core.sweeps.forgetting import forgetting_evidence, forgetting_measurement
 from core.sweeps.generalization import forgetting_curves
+from core.sweeps.readings import our_reading
 from core.sweeps.run import run_sweep
 from core.sweeps.spec import EPS_TARGET, SweepSpec, parse_methods
 from core.sweeps.store import output_matches
@@ -188,6 +189,14 @@ def run_reproduction(out, quick=False, executor=None, log=None, figure_writer=No
                        where=where)
     (out / "summary.md").write_text(summary_markdown(rep))
     return rep
+
+
+def check_claims(frames, plan):
+    """(paper claims, our reading, measurements) of a reproduction's frames."""
+    measured = measurements(frames, plan)
+    if "forgetting" in frames:
+        measured.append(forgetting_measurement(frames["forgetting"], plan))
+    return paper_claims(frames, plan), our_reading(frames, plan), measured
 
 
 def _forgetting_curves(plan, executor):
