@@ -120,7 +120,7 @@ def forgetting_figure(frame, presentation=False, width=None, height=None, title=
     order = list(dict.fromkeys(frame["label"]))
     measures = [(m, t) for m, t in FIGURE_MEASURES if m in set(frame["measure"])]
     per_row = 3 if len(measures) > 4 else len(measures)
-    width = width or (230 if presentation else 170)
+    width = width or (250 if presentation else 215)
     height = height or max(len(order) * (30 if presentation else 22), 120)
     panels = [_panel(frame[frame["measure"] == m], m, t, order, s, width, height,
                      first=i % per_row == 0) for i, (m, t) in enumerate(measures)]
