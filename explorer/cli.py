@@ -36,6 +36,9 @@ from core.validate import check_indices, check_scale, parse_int_list
 from explorer.method_cli import (
     add_method_options,
     audit_lines,
+    check_evidence,
+    evidence,
+    evidence_lines,
     load_method_files,
     method_params_from_args,
     parse_methods,
@@ -137,6 +140,7 @@ def run_unlearn(args):
     methods, _ = resolve(parse_methods(args.methods, scenario.model), scenario.model)
     params = method_params_from_args(args, methods)
     resolve(methods, scenario.model, params)        # every check before the training runs
+    check_evidence(args)
     prepared = prepare(scenario)
     forget = tuple(args.forget) if args.forget else default_forget(prepared)
     comparison = compare(prepared, forget, scale=args.scale, sequential=args.sequential,
@@ -146,7 +150,8 @@ def run_unlearn(args):
         from core.mia import audit as run_audit
 
         audit = run_audit(comparison, n_shadows=args.shadows)
-    result = comparison_to_dict(comparison, audit)
+    floor, ulira, relearned = evidence(args, comparison, params)
+    result = comparison_to_dict(comparison, audit, floor, ulira, relearned)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
@@ -214,6 +219,7 @@ def format_report(result, comparison):
                       f"do-nothing's ({note})."]
     if all("mia" in m for m in methods.values()):
         lines += audit_lines(result)
+    lines += evidence_lines(result)
     return "\n".join(lines)
 
 

@@ -4,9 +4,9 @@ solution."""
 import streamlit as st
 
 from core.registry import label
-from present import charts, frames
+from present import charts, frames, methods_view
 from present.text import number_formats, plane_summary, verdict
-from ui import cached, data_panel, jobs, points_table, session, state, widgets
+from ui import cached, data_panel, evidence_panel, jobs, points_table, session, state, widgets
 
 session.page_header("Unlearn with one gradient-ascent step")
 prep = session.require_prepared()
@@ -37,6 +37,9 @@ with right:
     comp = session.current_comparison()
     methods = cached.card_methods(sc, forget, state.get("scale"), state.get("sequential"),
                                   widgets.method_picker(sc.model))
+    floor = evidence_panel.card_floor(sc, forget, comp)
+    if floor is not None:                  # each card's verdict against retraining's floor
+        methods = methods_view.floor_columns(methods, floor)
     widgets.method_cards(methods, has_test=prep.dataset.has_test)
     widgets.certificate_notes({label(res.name): res.certificate
                                for res in comp.methods.values()})

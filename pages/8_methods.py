@@ -7,7 +7,7 @@ from core.compare import default_forget
 from core.errors import InputError
 from present import methods_view
 from present.palette import label
-from ui import cached, jobs, session, state, widgets
+from ui import cached, evidence_panel, jobs, session, state, widgets
 
 SHADOW_CHOICES = (4, 8, 16, 32, 64)
 
@@ -41,13 +41,17 @@ except InputError as err:
     widgets.show_error(err, "Change the hyperparameters or the methods.")
     st.stop()
 
-frame = methods_view.quality_frame(comp)
-if frame["grad_evals"].notna().any():       # exact alone has no gradient count
-    widgets.chart(cached.spec(methods_view.quality_cost_chart, frame, pres),
-                  "methods quality against cost")
-numeric = frame.select_dtypes("number").columns
-widgets.table(frame.drop(columns="method"), "methods quality and cost", hide_index=True,
-              column_config={c: st.column_config.NumberColumn(format="%.4g") for c in numeric})
+quality = st.container()              # drawn after the evidence, which gives its floor band
+found = evidence_panel.show(sc, forget, comp, params_json, pres)
+with quality:
+    frame = methods_view.quality_frame(comp, found.floor if found else None)
+    if frame["grad_evals"].notna().any():       # exact alone has no gradient count
+        widgets.chart(cached.spec(methods_view.quality_cost_chart, frame, pres),
+                      "methods quality against cost")
+    shown = frame.drop(columns=[c for c in frame if c == "method" or "_floor_" in c])
+    widgets.table(shown, "methods quality and cost", hide_index=True,
+                  column_config={c: st.column_config.NumberColumn(format="%.4g")
+                                 for c in shown.select_dtypes("number").columns})
 
 st.markdown("#### Membership audit (LiRA-style shadows)")
 toggle, size = st.columns([1, 3], vertical_alignment="bottom")
@@ -57,10 +61,11 @@ shadows = size.select_slider("shadow pairs K (2K trainings per forgotten point)"
 state.put("mia_on", bool(mia_on))
 state.put("mia_shadows", int(shadows))
 st.caption("K shadow models are trained with the forgotten point (IN) and K without (OUT), "
-           "on fresh draws of the generator (uploaded data: random halves of the other "
-           "points). The statistic is the normalized margin s = q_l / min_T q; Gaussians "
-           "fitted to IN and OUT give each method's p_member. Do nothing should look like a "
-           "member, retraining like a non-member.")
+           "on fresh draws of the target's distribution (uploaded data: random halves of the "
+           "other points). The statistic s is the point's margin over the root mean square of "
+           "the retained margins; Gaussians fitted to IN and OUT give each method's log "
+           "likelihood ratio and p_member. Do nothing should look like a member, retraining "
+           "like a non-member.")
 if not mia_on:
     st.stop()
 try:
@@ -78,9 +83,10 @@ if len(forget) > 1:
     point = st.selectbox("forgotten point", range(len(forget)),
                          format_func=lambda i: f"#{forget[i]}", key="ux.mp.mia_point")
 shadow_frame, curves, audited = methods_view.audit_frames(audit, comp, point)
+st.info(methods_view.audit_verdict(audit), icon=":material/policy:")
 widgets.chart(cached.spec(methods_view.mia_distribution_chart, shadow_frame, curves, audited,
                           pres), "membership audit distributions")
 widgets.chart(cached.spec(methods_view.p_member_chart, audited, pres), "membership p_member")
 widgets.table(audited.drop(columns="method"), "membership audit", hide_index=True,
-              column_config={c: st.column_config.NumberColumn(format="%.4g")
-                             for c in ("s", "log_lr", "p_member", "auc")})
+              column_config={c: st.column_config.NumberColumn(format="%.4g", help=h)
+                             for c, h in methods_view.AUDIT_HELP.items()})

@@ -13,11 +13,13 @@ from core.sweeps.stats import summarize
 from present import curve_figures as curves
 from present import figures as fig
 from present import palette
+from present.forgetting_figures import forgetting_figure
 from present.palette import label
 from present.style import METRIC_TITLES, finish, style
 
 FIGURES = ("certificates_relu", "certificates_linear", "forget_choice", "cosine_to_retrain",
-           "step_size", "where_it_breaks", "generalization", "regime", "methods_cost")
+           "step_size", "where_it_breaks", "generalization", "regime", "methods_cost",
+           "forgetting")
 
 
 def cost_figure(frame, metric="eps_rel", presentation=False, width=460, height=300):
@@ -110,6 +112,11 @@ def write_figures(frames, out, plan):
                                   summarize(cost, by=("method",),
                                             metrics=("eps_rel", "cosine_to_retrain",
                                                      "grad_evals", "seconds")))
+    if "forgetting" in frames:
+        subtitle = (f"default demo, the largest-λ support vector forgotten; floor of "
+                    f"{plan.floor_k} retrainings, U-LiRA with {plan.ulira_k} pairs of each kind")
+        charts["forgetting"] = (forgetting_figure(
+            frames["forgetting"], presentation=True, note=subtitle), frames["forgetting"])
     for stem, (chart, table) in charts.items():
         fig.save_figure(chart, out / stem)
         table.to_csv(out / f"{stem}.csv", index=False)

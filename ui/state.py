@@ -102,6 +102,10 @@ SCHEMA = {
     "mia_on": Field(False, bool, "the membership audit runs on the Methods page"),
     "mia_shadows": Field(16, int, "its K shadow pairs"),
     "card_methods": Field((), tuple, "extra methods on the Unlearn page's cards"),
+    "evidence_on": Field(False, bool, "the Methods page measures how forgotten it is"),
+    "floor_k": Field(8, int, "K retrainings of the noise floor"),
+    "ulira_k": Field(8, int, "K pairs of U-LiRA"),
+    "relearn": Field(True, bool, "the relearning count runs"),
     "sweep_scaling": Field(None, object, "the Scaling page's last SweepResult"),
     "sweep_generalization": Field(None, (CurveRun, NONE), "the Generalization page's last "
                                                           "run"),

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from core.kkt import STATUS_TEXT
-from present import export, text
+from present import export, methods_view, text
 from present.charts import PICK
 from ui import cached, state
 
@@ -139,6 +139,12 @@ def method_cards(methods, has_test=False):
                               help=text.METRIC_HELP[metric])
                     if metric == "eps_rel" and text.certificate_flag(row):
                         st.caption(f":orange[:material/warning: {text.certificate_flag(row)}]")
+                floor = methods_view.floor_sentence(row)
+                if floor:                  # retraining's noise floor (ui.evidence_panel)
+                    st.caption(("" if row["within_floor"] else ":orange[")
+                               + text.as_text(floor) + ("" if row["within_floor"] else "]"))
+                if row.get("params") and _tunable(name):   # as used: Newton's damping γ...
+                    st.caption(text.as_text(row["params"]))
     for name, message in methods.attrs.get("failed", {}).items():
         st.warning(text.as_text(f"{name}: {message}"), icon=":material/warning:")
 
@@ -154,6 +160,11 @@ def _method_scoreboard(methods, metrics):
                  for metric, label in metrics}
         flag = text.certificate_flag(row)
         rows[row["label"]] = {**cells, "certificate": f"⚠ {flag}" if flag else "✓"}
+        floor = methods_view.floor_sentence(row)
+        if floor:
+            rows[row["label"]]["against the floor"] = floor
+        if row.get("params") and _tunable(row.name):
+            rows[row["label"]]["as used"] = row["params"]
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = "method"
     colors = {row["label"]: palette.color(name) for name, row in methods.iterrows()}
@@ -161,6 +172,13 @@ def _method_scoreboard(methods, metrics):
                                                  "font-weight: 600", axis=0)
     with st.container(key="cards_table"):
         st.table(styled)
+
+
+def _tunable(name):
+    """Whether a registered method has hyperparameters (shown on its card as used)."""
+    from core import registry
+
+    return name in registry.names() and bool(registry.get(name).params)
 
 
 def bound_slider(name, label, low, high, step, help=None):
