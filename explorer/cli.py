@@ -8,6 +8,7 @@ import argparse
 import json
 import sys
 from dataclasses import fields
+from pathlib import Path
 
 from core.compare import compare, default_forget, prepare
 from core.data import TOY_KINDS
@@ -153,12 +154,41 @@ def run_unlearn(args):
         print(format_report(result, comparison))
 
 
+def output_dir(path, given=None):
+    """``--out`` as a directory that exists (created with its parents) and is writable,
+    checked before any work runs; raises InputError naming the path (``given``: what the
+    user typed, when ``path`` is its directory) otherwise."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        where = "" if given is None else f" (the directory of {given})"
+        raise InputError(f"--out {path}{where} is a file, not a directory: choose a new or "
+                         "existing directory.")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write_probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise InputError(f"--out {given or path} cannot be written to "
+                         f"({err.strerror or err}): choose a directory you can write.") from None
+    return out
+
+
+def output_file(path):
+    """``--out`` as a file path whose directory exists or can be made, and is writable."""
+    if Path(path).is_dir():
+        raise InputError(f"--out {path} is a directory: give a file name like results.csv.")
+    output_dir(Path(path).parent, given=path)
+    return Path(path)
+
+
 def run_slides(args):
     """Build, render and write the deck; the figure code (present.slides, Altair) is injected
     here, at the command line, so that core/ itself never imports ui/.
     """
     from present.slides import make_deck, write_deck
 
+    output_dir(args.out)
     scenario = scenario_from_args(args)
     files, seconds = make_deck(scenario, args.forget, args.scale)
     paths = write_deck(files, args.out)
@@ -173,6 +203,7 @@ def run_reproduce(args):
     from core.sweeps.reproduce import run_cli as run_reproduce_cli
     from present.reproduce_figures import write_figures
 
+    output_dir(args.out)
     return run_reproduce_cli(args, figure_writer=write_figures)
 
 
@@ -230,6 +261,7 @@ def main(argv=None):
         elif args.command == "sweep":
             from explorer.sweep_cli import run_cli as run_sweep_cli  # pandas: only here
 
+            output_file(args.out)
             return run_sweep_cli(args, scenario_from_args(args))
         elif args.command == "reproduce":
             return run_reproduce(args)

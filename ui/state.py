@@ -35,25 +35,32 @@ def init():
     """Once per session: defaults, then the state of the link it was opened with.
 
     Returns a message when the link's parameters were invalid (the defaults are used).
+    The session is complete with the defaults before the link is read, so a link that
+    fails in any way leaves a working default session for every later rerun and page.
     """
     if _get("ready"):
         return None
-    _set("ready", True)
     _set("token", 0)
     st.session_state[NONCE] = 0
+    _start(share.Shared(Scenario()), None)
+    _set("ready", True)
     params = {k: st.query_params[k] for k in st.query_params}
-    message = None
+    if not params:
+        return None
     try:
         shared = share.from_query(params)
-        history = shared.history if "forget" in params else None
     except InputError as err:
-        shared, history = share.Shared(Scenario()), None
-        message = f"{err} The link's settings were ignored; showing the default demo."
-    commit(shared.scenario, history)
-    _set("scale", shared.scale)
-    _set("sequential", shared.sequential)
-    _set("view", shared.view)
-    return message
+        return f"{err} The link's settings were ignored; showing the default demo."
+    _start(shared, shared.history if "forget" in params else None)
+    return None
+
+
+def _start(shared_state, history):
+    """The session's scenario, history (None: the default forget set), c, flag and view."""
+    commit(shared_state.scenario, history)
+    _set("scale", shared_state.scale)
+    _set("sequential", shared_state.sequential)
+    _set("view", shared_state.view)
 
 
 def shared():
