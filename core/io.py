@@ -156,7 +156,8 @@ def load_csv(source, label_column=None) -> Dataset:
 
 def _check_finite(X, where, columns=None):
     """InputError naming the first entry of X that is NaN, inf or above MAX_FEATURE in
-    magnitude (1-based row, column name or index)."""
+    magnitude (1-based row, column name or index).
+    """
     with np.errstate(invalid="ignore"):
         bad = np.argwhere(~(np.abs(X) <= MAX_FEATURE))      # NaN compares False
     if bad.size:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.kkt_kernels import clarke_system
 from core.errors import InputError
+from core.kkt_kernels import clarke_system
 from core.models import norm, outputs_from_preacts, preacts, rescale_to_unit_margin, row_norms
 from core.nnls_kernels import (
     NNLS_CONVERGED,
@@ -150,7 +150,8 @@ def certify(ctx, model, index=None, *, rescale=True, kink_tol=DEFAULT_KINK_TOL,
 def _check_representable(model, q_min):
     """max(|s0|, max |A_ji|) <= MAX_RESCALED, else InputError: a model whose smallest
     margin is tiny (it barely moved from W_0 = 0, e.g. lr = 1e-300) has weights near
-    1 / q_min at unit margin, and the residual's squares would overflow float64."""
+    1 / q_min at unit margin, and the residual's squares would overflow float64.
+    """
     size = max(abs(float(model.s0)), float(np.max(np.abs(model.A), initial=0.0)))
     if not size <= MAX_RESCALED:
         raise InputError(f"The model's smallest margin is {q_min:.3g}: rescaled to margin 1 "

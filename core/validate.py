@@ -96,7 +96,8 @@ def check_lift(value):
 
 def check_data_file(value):
     """A data file's path: None or text without control characters (a link may carry
-    'a%00b.csv', which no file system opens)."""
+    'a%00b.csv', which no file system opens).
+    """
     if value is not None and (not isinstance(value, str)
                               or any(ord(ch) < 32 or ord(ch) == 127 for ch in value)):
         raise InputError(f"data_file must be the path of a CSV or NPZ file without control "
@@ -141,13 +142,14 @@ def check_indices(values, n_points=None, name="forget"):
 
 # Text typed into a link or on the command line: ASCII digits only (int() and float() also
 # take '٣', '1_000' and 5,000-digit numbers, which would pass, or fail with a ValueError).
-_INTEGER = re.compile(r"[+-]?[0-9]{1,%d}" % MAX_DIGITS)
+_INTEGER = re.compile(rf"[+-]?[0-9]{{1,{MAX_DIGITS}}}")
 _FLOAT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,4})?")
 
 
 def parse_int(text, name):
     """'12' -> 12: an integer in ASCII digits (at most MAX_DIGITS of them); raises
-    InputError quoting the text otherwise."""
+    InputError quoting the text otherwise.
+    """
     text = str(text).strip()
     if not _INTEGER.fullmatch(text):
         raise InputError(f"{name}={_quote(text)} is not a valid integer (ASCII digits, at "
@@ -157,7 +159,8 @@ def parse_int(text, name):
 
 def parse_float(text, name):
     """'0.5' or '1e-3' -> a finite float written in ASCII; raises InputError quoting the
-    text otherwise (also for nan and inf)."""
+    text otherwise (also for nan and inf).
+    """
     text = str(text).strip()
     value = float(text) if len(text) <= MAX_FLOAT_CHARS and _FLOAT.fullmatch(text) else None
     if value is None or not math.isfinite(value):

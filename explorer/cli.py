@@ -44,6 +44,7 @@ from explorer.method_cli import (
 from explorer.sweep_cli import add_reproduce_options, add_sweep_options
 
 DEFAULT = Scenario()
+ROUND_OFF = 1e-10       # eps_rel below this is float64 round-off (the linear model, c = 1)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -232,6 +233,8 @@ def format_report(result, comparison):
     if any(caveats):   # next to eps: why a method's eps is not its exact certificate's
         table["certificate"] = [c or "exact" for c in caveats]
         cols.insert(cols.index("eps_rel") + 1, "certificate")
+    if "grad_evals" in table:   # a count; the exact SVM (a dual solver) has none
+        table["grad_evals"] = [_count(v) for v in table["grad_evals"]]
     lines.append(table[cols].to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     methods = result["methods"]
     if "ga" in methods and "do_nothing" in methods and methods["do_nothing"]["eps_rel"]:
@@ -241,11 +244,22 @@ def format_report(result, comparison):
                 "better outside regime": f"lower: {OUTSIDE_BETTER}",
                 "infeasible": f"lower, but tau = {ga['tau']:.3g} > {LARGE_TAU}: retained "
                               "points pushed inside the margin, not successful"}[outcome]
-        lines += ["", f"GA eps_rel is {ga['eps_rel'] / nothing['eps_rel']:.2f} x "
-                      f"do-nothing's ({note})."]
-    if all("mia" in m for m in methods.values()):
+        lines += ["", f"GA eps_rel is {ga_ratio(ga['eps_rel'], nothing['eps_rel'])} ({note})."]
+    if methods and all("mia" in m for m in methods.values()):
         lines += audit_lines(result)
     return "\n".join(lines)
+
+
+def ga_ratio(ga_eps, nothing_eps):
+    """GA's eps_rel against doing nothing's in words: '0.49 x do-nothing's', or the value
+    itself when it is round-off (a ratio would print as 0.00)."""
+    if ga_eps < ROUND_OFF:
+        return f"{ga_eps:.2g} (round-off) against {nothing_eps:.3g} for doing nothing"
+    return f"{ga_eps / nothing_eps:.3g} x do-nothing's"
+
+
+def _count(value):
+    return "n/a" if value is None or value != value else f"{int(value)}"
 
 
 def _fmt(x):

@@ -29,7 +29,7 @@ VERSION = 1
 OPTIONAL_TYPES = {"steps": int, "active_tol": float, "data_file": str, "classes": tuple}
 FIELD_TYPES = {f.name: OPTIONAL_TYPES.get(f.name, type(f.default)) for f in fields(Scenario)}
 FLAGS = {"1": True, "true": True, "0": False, "false": False}
-_INDEX = re.compile(r"[0-9]{1,%d}" % MAX_DIGITS)
+_INDEX = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}")
 
 
 @dataclass(frozen=True)

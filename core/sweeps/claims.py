@@ -28,7 +28,8 @@ NEEDED_METHODS = ("ga", "do_nothing", "retrain")   # the rules compare GA with t
 
 def with_needed_methods(methods):
     """``methods`` plus the ones the claims' rules need (``NEEDED_METHODS``), which a
-    reproduction runs whatever ``--methods`` says."""
+    reproduction runs whatever ``--methods`` says.
+    """
     return tuple(dict.fromkeys(NEEDED_METHODS + tuple(methods)))
 
 ABSTRACT_SUCCESS = ("“for both linear models and two-layer neural networks with high "
