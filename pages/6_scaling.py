@@ -63,7 +63,7 @@ result = sweep_view.run_sweep_flow(run, state.sweep_result, build, work,
                                    "Starting the sweep...")
 spec, frame = result.spec, result.frame
 for failure in result.failures:
-    st.warning(f"Run {failure.job.describe()} failed: {failure.error}",
+    st.warning(text.as_text(f"Run {failure.job.describe()} failed: {failure.error}"),
                icon=":material/warning:")
 if frame.empty:
     st.stop()

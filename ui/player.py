@@ -31,6 +31,7 @@ from present import export
 from present.charts import CLASS_COLORS, CLASS_DOMAIN
 from present.frames import CLASS_NAMES
 from present.style import finish, style
+from present.text import as_text
 from ui import cached, state
 
 FRAME_SECONDS = 0.1          # Play's period: about 10 frames per second
@@ -221,7 +222,7 @@ def show(scenario, presentation, run_with_progress):
                 f, f"Certifying the training snapshots: {f:.0%}")),
             "Certifying the training snapshots...")
     except InputError as err:
-        st.info(str(err), icon=":material/info:")
+        st.info(as_text(err), icon=":material/info:")
         return
     n = len(frames)
     playing = state.player_playing()

@@ -14,6 +14,7 @@ from core.compare import default_forget
 from core.errors import InputError
 from core.scenario import Scenario
 from present import share
+from present.text import as_text
 from ui import cached, jobs, state, uploads
 from ui import slides_panel as slides_view
 from ui.widgets import show_error
@@ -50,7 +51,7 @@ def start_session(warm_up):
     default forget set, and a valid forget list."""
     message = state.init()
     if message:
-        st.warning(message, icon=":material/link_off:")
+        st.warning(as_text(message), icon=":material/link_off:")   # quotes the link
     uploads.remember(state.data_files())
     jobs.collect()
     if any(not job.polled for job in jobs.running()):
@@ -211,7 +212,7 @@ def page_header(title, caption=None):
     notice = state.pop_notice()
     if notice:
         alert, icon = NOTICE.get(notice[0], NOTICE["success"])
-        alert(notice[1], icon=icon)
+        alert(as_text(notice[1]), icon=icon)    # may quote a file name or an error
     st.html(BASE_CSS + (PRESENTATION_CSS if state.presentation() else ""))
     if caption:
         st.caption(caption)

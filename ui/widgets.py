@@ -12,6 +12,7 @@ import streamlit as st
 from core.kkt import STATUS_TEXT
 from present import export, text
 from present.charts import PICK
+from present.text import as_text
 from ui import cached, jobs, state
 
 EXPORT_WIDTH = 760          # pixels of single-view charts in PNG/SVG exports
@@ -43,7 +44,7 @@ def selected_indices(event, param=PICK):
 
 def show_error(err, action=""):
     """An engine error as an alert: its message (what is wrong and what to change)."""
-    st.error(f"{err} {action}".strip(), icon=":material/error:")
+    st.error(f"{as_text(err)} {action}".strip(), icon=":material/error:")   # err quotes input
 
 
 def run_with_progress(work, label, key=None, estimate=None):
@@ -107,8 +108,8 @@ def certificate_notes(certificates):
     stopped = {label: cert for label, cert in certificates.items() if not cert.converged}
     if stopped:
         statuses = sorted({STATUS_TEXT[cert.status] for cert in stopped.values()})
-        st.warning(f"Certificate of {', '.join(stopped)}: {'; '.join(statuses)}. Typical when "
-                   "n ≥ d: the data are low-dimensional and λ is not unique.",
+        st.warning(f"Certificate of {as_text(', '.join(stopped))}: {'; '.join(statuses)}. "
+                   "Typical when n ≥ d: the data are low-dimensional and λ is not unique.",
                    icon=":material/warning:")
 
 
@@ -128,7 +129,7 @@ def method_cards(methods, has_test=False):
     row_box = st.container(key=f"cards{len(methods)}")
     for col, (name, row) in zip(row_box.columns(len(methods), gap="small"), methods.iterrows()):
         with col.container(border=True, key=f"card_{name}", height="stretch"):
-            st.markdown(f"**{row['label']}**")
+            st.markdown(f"**{as_text(row['label'])}**")     # a method file's label
             for metric, label in metrics:
                 st.metric(label, text.fmt(text.shown(metric, row.get(metric)),
                                           text.card_format(metric)),
@@ -136,7 +137,7 @@ def method_cards(methods, has_test=False):
                 if metric == "eps_rel" and text.certificate_flag(row):
                     st.caption(f":orange[:material/warning: {text.certificate_flag(row)}]")
     for name, message in methods.attrs.get("failed", {}).items():
-        st.warning(f"{name}: {message}", icon=":material/warning:")
+        st.warning(as_text(f"{name}: {message}"), icon=":material/warning:")
 
 
 def bound_slider(name, label, low, high, step, help=None):
@@ -181,9 +182,9 @@ def method_params_editor(chosen):
     with st.expander("hyperparameters (defaults: see docs/theory.md §3.7)"):
         new = {}
         for col, name in zip(st.columns(len(tunable)), tunable):
-            col.markdown(f"**{registry.label(name)}**")
+            col.markdown(f"**{as_text(registry.label(name))}**")
             for hp, spec in registry.get(name).params.items():
-                text = spec.label or hp
+                text = as_text(spec.label or hp)      # widget labels are Markdown
                 if spec.default is None:
                     text += f" (empty: {spec.auto or 'computed'})"
                 value = col.number_input(
