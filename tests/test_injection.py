@@ -15,6 +15,7 @@ import pytest
 from core import registry
 from core.registry import Method, MethodOutput
 from present.text import as_text
+from tests.test_browser import ARTIFACTS, server  # noqa: F401
 from tests.test_registry import clean_registry  # noqa: F401
 
 IMAGE = "![t](http://127.0.0.1:9/track.png)"
@@ -146,3 +147,44 @@ def test_a_method_files_label_is_shown_as_text(open_app, clean_registry):  # noq
         ["mine"]).run()
     assert not at.exception
     assert_shown_as_text(at, IMAGE)
+
+
+# ---------------------------------------------------------------- the real renderer
+
+FROM_PAYLOADS = """() => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    const bad = (u) => u && (u.includes('evil.example') || u.includes('127.0.0.1:9/')
+                             || u.endsWith('x.png'));
+    return [...main.querySelectorAll('img[src], a[href]')]
+        .map(e => e.getAttribute('src') || e.getAttribute('href')).filter(bad);
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_chromium_draws_no_image_or_link_from_user_text(server, stored_upload):  # noqa: F811
+    """Streamlit's own Markdown renderer, in Chromium: a linked model/data value and a
+    shared upload's name and labels give no <img> or <a>, and nothing is fetched."""
+    from urllib.parse import quote
+
+    from tests.test_browser_jobs import browser_page
+
+    fetched = []
+    ARTIFACTS.mkdir(exist_ok=True)
+    with browser_page(height=1400) as page:
+        page.on("request", lambda r: fetched.append(r.url))
+        for path, words in ((f"/?model={quote(IMAGE)}", "default demo"),
+                            (f"/?data={quote(LINK)}", "default demo"),
+                            (f"/data?data_file={quote(stored_upload)}", "Labels")):
+            page.goto(server + path)
+            page.get_by_text(words).first.wait_for(timeout=180_000)
+            page.wait_for_timeout(500)
+            assert page.evaluate(FROM_PAYLOADS) == [], path
+            shown = page.inner_text('[data-testid="stMain"]').replace("\u2060", "")
+            for payload in ((IMAGE,) if "model" in path else (LINK,) if "data=" in path
+                            else (NAME_SAFE, IMAGE, LINK)):
+                assert payload in shown, (path, payload)      # shown as the text it is
+        page.screenshot(path=str(ARTIFACTS / "injection_data_page.png"), full_page=True)
+    elsewhere = [u for u in fetched if not u.startswith(server)]   # the app's own: fine
+    assert [u for u in elsewhere if "evil.example" in u or "127.0.0.1:9/" in u] == []
+    assert not [u for u in fetched if u.endswith("x.png")]
