@@ -10,19 +10,10 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from core.compare import compare, default_forget, prepare
 from core.data import TOY_KINDS
 from core.errors import InputError
 from core.options import MODELS
 from core.registry import resolve
-from core.report import (
-    LARGE_TAU,
-    OUTSIDE_BETTER,
-    certificate_caveat,
-    comparison_to_dict,
-    ga_outcome,
-    methods_frame,
-)
 from core.scenario import (
     DATA_KINDS,
     DEFAULT_STEPS,
@@ -32,7 +23,6 @@ from core.scenario import (
     STARTS,
     Scenario,
 )
-from core.transform import describe_labels
 from core.validate import check_indices, check_scale, parse_int_list
 from explorer.method_cli import (
     add_method_options,
@@ -139,6 +129,10 @@ def run_unlearn(args):
     methods, _ = resolve(parse_methods(args.methods, scenario.model), scenario.model)
     params = method_params_from_args(args, methods)
     resolve(methods, scenario.model, params)        # every check before the training runs
+    # the engine (Numba) loads only now: --help and bad options stay fast
+    from core.compare import compare, default_forget, prepare
+    from core.report import comparison_to_dict
+
     prepared = prepare(scenario)
     forget = tuple(args.forget) if args.forget else default_forget(prepared)
     comparison = compare(prepared, forget, scale=args.scale, sequential=args.sequential,
@@ -210,6 +204,15 @@ def run_reproduce(args):
 
 def format_report(result, comparison):
     """The readable text of an unlearn run."""
+    from core.report import (
+        LARGE_TAU,
+        OUTSIDE_BETTER,
+        certificate_caveat,
+        ga_outcome,
+        methods_frame,
+    )
+    from core.transform import describe_labels
+
     data, train, orig = result["data"], result["train"], result["original"]
     lines = [f"data: n={data['n']} d={data['d']} rho={data['rho']:.3g} "
              f"n<d={data['n_lt_d']}",
