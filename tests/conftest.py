@@ -4,8 +4,10 @@
   process-global, so every test that may run the app starts with both cleared.
 - ``open_app``: a new AppTest session of the app, opened with query parameters, optionally
   switched to a page; ``no_trouble``: asserts that a session shows no exception or error.
+- ``shown(text)``: an alert's Markdown as a reader sees it (escapes resolved).
 - ``separable_data``: inputs labelled by a random direction, separable through the origin.
 """
+import re
 import sys
 from pathlib import Path
 
@@ -36,6 +38,12 @@ def _open_app(page=None, **query):
         at.query_params[key] = str(value)
     at.run()
     return at if page is None else at.switch_page(page).run()
+
+
+def shown(text):
+    """What a reader sees of Markdown text the app escaped with ``present.text.as_text``:
+    backslash escapes resolved, word joiners dropped (for asserting on alert texts)."""
+    return re.sub(r"\\(.)", r"\1", text).replace("\u2060", "")
 
 
 def _no_trouble(at):

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from core import mia
 from core.compare import compare, default_forget, prepare
 from core.scenario import Scenario
+from tests.conftest import shown
 from tests.naive import BUILTIN_LABELS as METHOD_LABELS
 from tests.naive import BUILTIN_METHODS as METHODS
 
@@ -97,6 +98,6 @@ def test_unlearn_page_method_picker_adds_cards():
     picker = next(w for w in at.multiselect if w.label == "more methods on the cards")
     picker.set_value(["newton", "ga_steps"]).run()
     assert not at.exception, [e.value for e in at.exception]
-    labels = [m.value for m in at.markdown if m.value.startswith("**")]
+    labels = [shown(m.value) for m in at.markdown if m.value.startswith("**")]
     assert labels[:3] == ["**GA (one step)**", "**GA (k steps)**", "**Newton step**"]
     assert "**do nothing**" in labels and "**retrain**" in labels
