@@ -115,7 +115,8 @@ def gaussian_logpdf(s, mean, std):
 def log_likelihood_ratio(s, fit_in, fit_out):
     """log_lr = log N(s; IN) - log N(s; OUT) and p_member = 1 / (1 + e^{-log_lr})."""
     log_lr = gaussian_logpdf(s, *fit_in) - gaussian_logpdf(s, *fit_out)
-    return log_lr, np.exp(-np.logaddexp(0.0, -log_lr))
+    with np.errstate(invalid="ignore"):     # s is nan where min_R q <= 0: nan in, nan out
+        return log_lr, np.exp(-np.logaddexp(0.0, -log_lr))
 
 
 def statistic(q, index, reference):

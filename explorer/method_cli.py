@@ -112,7 +112,9 @@ def method_params_from_args(args, methods):
 def audit_lines(result):
     """The text report's membership-audit table, per forgotten point (from the JSON result),
     with what its numbers mean and a one-line verdict."""
-    methods = result["methods"]
+    methods = {name: m for name, m in result["methods"].items() if "mia" in m}
+    if not methods:
+        return []
     first = next(iter(methods.values()))["mia"]
     lines = ["", f"membership audit ({first['shadows']} shadow pairs per forgotten point; "
                  "s = the point's margin over the retained margins' root mean square; "

@@ -62,7 +62,7 @@ result = sweep_panel.run_sweep_flow(run, lambda: state.get("sweep_scaling"), bui
                                    "Starting the sweep...")
 spec, frame = result.spec, result.frame
 for failure in result.failures:
-    st.warning(f"Run {failure.job.describe()} failed: {failure.error}",
+    st.warning(text.as_text(f"Run {failure.job.describe()} failed: {failure.error}"),
                icon=":material/warning:")
 if frame.empty:
     st.stop()

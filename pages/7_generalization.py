@@ -67,7 +67,7 @@ result = sweep_panel.run_sweep_flow(
     "Training, then forgetting...")
 settings, curve, failures = result
 for message in failures:
-    st.warning(message, icon=":material/warning:")
+    st.warning(text.as_text(message), icon=":material/warning:")
 acc = curve.pivot_table(index=["seed", "k"], columns="method", values="test_accuracy")
 last = int(curve["k"].max())
 gap = float((acc["ga"] - acc["retrain"]).abs().max())

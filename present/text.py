@@ -1,5 +1,6 @@
 """Words and number formats the pages show (pure, no Streamlit)."""
 import math
+import re
 
 import pandas as pd
 
@@ -19,19 +20,26 @@ METRIC_HELP = {
 
 
 # Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping all of
-# them turns off emphasis, links and images ([t](u), ![t](u)), autolinks (http\://...),
-# HTML, code, math ($) and Streamlit's :colour[...] and :material/...: directives at once.
+# them turns off emphasis, links and images ([t](u), ![t](u)), HTML, code, math ($) and
+# Streamlit's :colour[...] and :material/...: directives at once.
 _MARKDOWN_PUNCTUATION = {ord(c): "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:&=\"'/@%^;?,"}
+# GitHub's autolink literals (http://..., www...., name@host.org) are found in the text after
+# the escapes are read, so escaping does not stop them (checked in Chromium with Streamlit
+# 1.67); an invisible word joiner inside each trigger does.
+_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?i)(://|www\.|@)")
 
 
 def as_text(value):
     """``value`` as literal text inside Markdown (st.markdown, st.warning, captions...):
-    every Markdown-active character escaped, line breaks kept as spaces.
+    every Markdown-active character escaped, autolink triggers broken by a word joiner,
+    line breaks kept as spaces.
 
     The one helper for text that comes from a user (link values, file names, CSV headers
     and labels, scenario-file strings, a method file's labels): it is shown, never run.
     """
     text = " ".join(str(value).split())
+    text = _AUTOLINK.sub(lambda m: m.group(0)[0] + _JOINER + m.group(0)[1:], text)
     return text.translate(_MARKDOWN_PUNCTUATION)
 
 

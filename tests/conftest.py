@@ -4,6 +4,7 @@
   process-global, so every test that may run the app starts with both cleared.
 - ``open_app``: a new AppTest session of the app, opened with query parameters, optionally
   switched to a page; ``no_trouble``: asserts that a session shows no exception or error.
+- ``shown(text)``: an alert's Markdown as a reader sees it (escapes resolved).
 - ``separable_data``: inputs labelled by a random direction, separable through the origin.
 - ``server``: ``streamlit run app.py`` on a free loopback port, for the real-browser tests.
 """
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.helpers import settle
+from tests.helpers import settle, shown  # noqa: F401  (re-exported)
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -46,6 +47,7 @@ def _open_app(page=None, **query):
         at.query_params[key] = str(value)
     settle(at.run())
     return at if page is None else settle(at.switch_page(page).run())
+
 
 
 def _no_trouble(at):

@@ -1,4 +1,5 @@
 """Helpers the app tests share (plain functions; the fixtures are in conftest.py)."""
+import re
 import time
 
 APP_TIMEOUT = 120        # s per AppTest run: the first run may load the Numba cache
@@ -17,3 +18,9 @@ def settle(at, timeout=APP_TIMEOUT):
         for job in active:
             job.wait(max(deadline - time.monotonic(), 0.0))
         at.run()
+
+
+def shown(text):
+    """What a reader sees of Markdown text the app escaped with ``present.text.as_text``:
+    backslash escapes resolved, word joiners dropped (for asserting on alert texts)."""
+    return re.sub(r"\\(.)", r"\1", text).replace("\u2060", "")

@@ -17,7 +17,7 @@ from core.compare import compare, prepare
 from core.report import methods_frame
 from core.scenario import Scenario
 from present import share
-from tests.helpers import settle
+from tests.helpers import settle, shown
 from ui import state
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -140,7 +140,7 @@ def test_older_and_decoded_links_still_open(value, history):
 def test_an_out_of_range_c_in_a_link_is_refused(c):
     at = app(c=c, forget="3")
     assert not at.exception
-    assert any("c (the step-size multiplier)" in w.value for w in at.warning)
+    assert any("c (the step-size multiplier)" in shown(w.value) for w in at.warning)
     assert at.session_state["ux.scale"] == 1.0
     assert at.session_state["ux.scenario"] == Scenario()
     assert not any(m.value == "n/a" for m in at.metric)
@@ -157,7 +157,7 @@ def test_a_bad_scenario_file_is_refused_with_the_state_kept(change, message):
                if w.key.startswith(f"{state.PREFIX}w.scenario_file."))
     at.file_uploader(key=key).set_value(("scenario.json", text, "application/json")).run()
     assert not at.exception
-    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    assert any(message in shown(e.value) for e in at.error), [e.value for e in at.error]
     assert at.session_state["ux.history"] == ((3,),)
     assert at.session_state["ux.scale"] == 1.0
 

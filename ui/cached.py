@@ -117,11 +117,16 @@ def _dataset(scenario):
     """The uploaded file of a scenario (None for a generator); only files under .uploads/."""
     if not scenario.data_file:
         return None
-    path = (APP_DIR / scenario.data_file).resolve()
-    if UPLOAD_DIR.resolve() not in path.parents:
+    try:
+        path = (APP_DIR / scenario.data_file).resolve()
+        inside = UPLOAD_DIR.resolve() in path.parents
+        found = inside and path.is_file()
+    except (OSError, ValueError):       # a name no file system takes (too long, a NUL)
+        inside = found = False
+    if not inside:
         raise InputError(f"Data file {scenario.data_file!r} is not an upload of this app: "
                          "upload the CSV or NPZ on Data & training.")
-    if not path.is_file():
+    if not found:
         raise InputError(f"The uploaded file {scenario.data_file!r} is no longer on this "
                          "server: upload it again on Data & training.")
     return load_file(str(path))

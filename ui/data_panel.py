@@ -13,6 +13,7 @@ import streamlit as st
 from present import export, frames
 from present.data_view import with_selection
 from present.share import VIEWS
+from present.text import as_text
 from ui import cached, points_table, session, state, uploads, widgets
 
 VIEW_LABELS = dict(zip(VIEWS, ("Margin–λ plane", "Data view")))
@@ -99,4 +100,4 @@ def trained_view(prep, presentation):
     widgets.chart(spec, "data view", downloads=False)
     downloads(spec, lines, "data view")
     name = uploads.display_name(prep.scenario.data_file, prep.dataset.name)
-    return f"Data: {name}. {caption}"
+    return f"Data: {as_text(name)}. {caption}"

@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw
 
 from core.presets import IMAGE_SHAPE, preset_images
 from core.transform import PREPROCESS_LABELS, data_record, describe_labels
+from present.text import as_text
 from ui import uploads
 
 TILE = 6            # screen pixels per image pixel
@@ -27,7 +28,8 @@ def data_summary(scenario, dataset):
     lift = (f"; random-feature lift to D = {rec['lift']} (after the scaling)"
             if rec["lift"] else "")
     name = uploads.display_name(scenario.data_file, rec["dataset"])   # not the stored hash
-    return (f"**Data** {name}{classes}. **Labels** {describe_labels(rec)}. "
+    # the file's name and its label values are the uploader's text: shown, never run
+    return (f"**Data** {as_text(name)}{classes}. **Labels** {as_text(describe_labels(rec))}. "
             f"**Preprocessing** {PREPROCESS_LABELS[rec['preprocess']]}{lift}.")
 
 

@@ -2,8 +2,8 @@
 (retraining's noise floor, U-LiRA, relearning, and the figure) and the floor behind the
 Unlearn page's cards.
 
-The work runs through ``ui.jobs.run`` (slot and key; progress, Cancel and the time left in
-the status bar; quick work inline) in the two small functions ``evidence`` and
+The work runs through ``ui.jobs.result`` (slot and key; progress, Cancel and the time left
+in the status bar) in the two small functions ``evidence`` and
 ``card_floor``; the engine caches every result (core.memo), so a rerun, a page switch or a
 second session asking for the same work gets it at once.
 """
@@ -21,9 +21,10 @@ ULIRA_CHOICES = (4, 8, 16, 32, 64)
 WORKERS = 2              # the audits run on two threads (core.mia.WORKERS)
 
 
-def _estimate(scenario, trainings):
-    """Seconds of ``trainings`` trainings with a certificate each, on WORKERS threads."""
-    return cached.estimate(scenario) * trainings / WORKERS
+def _cost(scenario, trainings):
+    """``trainings`` trainings with a certificate each, on WORKERS threads."""
+    one = cached.cost(scenario)
+    return one._replace(seconds=one.seconds * trainings / WORKERS)
 
 
 def evidence(scenario, forget, comparison, params_json, floor_k, ulira_k, relearn):
@@ -33,9 +34,9 @@ def evidence(scenario, forget, comparison, params_json, floor_k, ulira_k, relear
     methods = list(comparison.methods)
     key = cached.key_of(scenario, forget, methods, params_json, floor_k, ulira_k, relearn)
     params = {k: v for k, v in json.loads(params_json).items() if k in methods}
-    return jobs.run("evidence", key, lambda progress: gather(
+    return jobs.result("evidence", key, lambda progress: gather(
         comparison, floor_k, ulira_k, relearn, params, progress), "How forgotten is it?",
-        estimate=_estimate(scenario, (floor_k or 0) + 6 * (ulira_k or 0)),
+        _cost(scenario, (floor_k or 0) + 6 * (ulira_k or 0)),
         waiting="Measuring how forgotten the points are", stop=False)
 
 
@@ -44,15 +45,16 @@ def card_floor(scenario, forget, comparison, k=8):
     from core.floor import floor_for
 
     key = cached.key_of(scenario, forget, k)
-    return jobs.run("floor", key, lambda progress: floor_for(
+    return jobs.result("floor", key, lambda progress: floor_for(
         comparison, k, lambda done, total: progress(done / total, f"Retraining {done} of "
                                                                     f"{total} (floor)")),
-        "Retraining's floor", estimate=_estimate(scenario, k), stop=False)
+        "Retraining's floor", _cost(scenario, k), stop=False)
 
 
 def controls():
     """The section's switches, kept in ui.state: (on, floor K, U-LiRA K, relearning)."""
-    on, floor_k, ulira_k, relearn = state.evidence_settings()
+    on, floor_k, ulira_k, relearn = (state.get(name) for name in
+                                      ("evidence_on", "floor_k", "ulira_k", "relearn"))
     cols = st.columns([1.2, 2, 2, 1.4], vertical_alignment="bottom")
     on = cols[0].toggle("measure it", value=on, key="ux.mp.evidence")
     floor_k = cols[1].select_slider("floor: retrainings K", FLOOR_CHOICES, key="ux.mp.floor_k",
@@ -61,7 +63,9 @@ def controls():
                                     key="ux.mp.ulira_k",
                                     value=ulira_k if ulira_k in ULIRA_CHOICES else 8)
     relearn = cols[3].toggle("relearning", value=relearn, key="ux.mp.relearn")
-    state.set_evidence_settings(on, floor_k, ulira_k, relearn)
+    for name, value in zip(("evidence_on", "floor_k", "ulira_k", "relearn"),
+                           (bool(on), int(floor_k), int(ulira_k), bool(relearn))):
+        state.put(name, value)
     return on, floor_k, ulira_k, relearn
 
 

@@ -13,6 +13,7 @@ from core.presets import DEFAULT_CLASSES
 from core.scenario import DEFAULT_STEPS, LOSSES, MAX_STEPS, MAX_WIDTH, OPTIMIZERS, Scenario
 from core.transform import PREPROCESS, PREPROCESS_LABELS
 from core.validate import MAX_LIFT
+from present.text import as_text
 from ui import cached, session, state
 from ui.widgets import show_error
 
@@ -111,10 +112,10 @@ def _upload_section(d):
             path, ds = stored
             d["data_file"] = path
             test = f", {ds.X_test.shape[0]} test points" if ds.has_test else ""
-            st.success(f"{upload.name}: n = {ds.n_samples}, d = {ds.dim}{test}.",
+            st.success(f"{as_text(upload.name)}: n = {ds.n_samples}, d = {ds.dim}{test}.",
                        icon=":material/description:")
     if d["data_file"]:
-        st.caption(f"Data file: {d['data_file']}")
+        st.caption(f"Data file: {as_text(d['data_file'])}")
         _scaling_section(d)
     else:
         st.info("Upload a file, then press Train.")

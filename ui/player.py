@@ -32,6 +32,7 @@ from present import export
 from present.charts import CLASS_COLORS, CLASS_DOMAIN
 from present.frames import CLASS_NAMES
 from present.style import finish, style
+from present.text import as_text
 from ui import cached, jobs, state
 
 FRAME_SECONDS = 0.1          # Play's period: about 10 frames per second
@@ -225,7 +226,7 @@ def show(scenario, presentation):
             "Certifying the training snapshots",
             cached.cost(scenario, certificates=N_RECORDS, trainings=0))
     except InputError as err:
-        st.info(str(err), icon=":material/info:")
+        st.info(as_text(err), icon=":material/info:")
         return
     n = len(frames)
     playing = state.player().playing

@@ -50,7 +50,7 @@ def start_session(warm_up, method_files=None):
     method files gave (``explorer.method_files.Loaded``); its errors are shown."""
     message = state.init()
     if message:
-        st.warning(as_text(message), icon=":material/link_off:")
+        st.warning(as_text(message), icon=":material/link_off:")   # quotes the link
     for error in getattr(method_files, "errors", ()):
         st.warning(as_text(error), icon=":material/extension_off:")
     uploads.remember(state.data_files())
@@ -213,7 +213,7 @@ def page_header(title, caption=None):
     notice = state.pop_notice()
     if notice:
         alert, icon = NOTICE.get(notice.level, NOTICE["success"])
-        alert(notice.message, icon=icon)
+        alert(as_text(notice.message), icon=icon)    # may quote a file name or an error
     st.html(BASE_CSS + (PRESENTATION_CSS if state.get("presentation") else ""))
     if caption:
         st.caption(caption)
@@ -235,7 +235,7 @@ def _load_scenario_file(upload):
         def load(prep):
             cached.checked(shared.scenario, shared.forget)
             state.load(shared)
-            return (f"Loaded {as_text(upload.name)}: forgetting "
+            return (f"Loaded {upload.name}: forgetting "
                     f"{list(shared.forget) or 'nothing'}.")
 
         train_then(shared.scenario, "Training the loaded scenario", load)

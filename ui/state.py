@@ -143,26 +143,31 @@ def put(name, value):
 def init():
     """Once per session: defaults, then the state of the link it was opened with.
 
-    Returns a message when the link's parameters were invalid (the defaults are used). The
-    session is marked ready only after the link is read, so a link that cannot be read
-    still leaves a working default session.
+    Returns a message when the link's parameters were invalid (the defaults are used).
+    The session is complete with the defaults before the link is read, so a link that
+    fails in any way leaves a working default session for every later rerun and page.
     """
     if get("ready"):
         return None
+    _start(share.Shared(Scenario()), None)
+    put("ready", True)
     params = {k: st.query_params[k] for k in st.query_params}
-    message = None
+    if not params:
+        return None
     try:
         shared = share.from_query(params)
-        history = shared.history if "forget" in params else None
     except InputError as err:
-        shared, history = share.Shared(Scenario()), None
-        message = f"{err} The link's settings were ignored; showing the default demo."
-    commit(shared.scenario, history)
-    put("scale", shared.scale)
-    put("sequential", shared.sequential)
-    put("view", shared.view)
-    put("ready", True)
-    return message
+        return f"{err} The link's settings were ignored; showing the default demo."
+    _start(shared, shared.history if "forget" in params else None)
+    return None
+
+
+def _start(shared_state, history):
+    """The session's scenario, history (None: the default forget set), c, flag and view."""
+    commit(shared_state.scenario, history)
+    put("scale", float(shared_state.scale))
+    put("sequential", bool(shared_state.sequential))
+    put("view", shared_state.view)
 
 
 def shared():

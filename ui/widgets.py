@@ -13,6 +13,7 @@ import streamlit as st
 from core.kkt import STATUS_TEXT
 from present import export, methods_view, text
 from present.charts import PICK
+from present.text import as_text
 from ui import cached, state
 
 EXPORT_WIDTH = 760          # pixels of single-view charts in PNG/SVG exports
@@ -44,7 +45,7 @@ def selected_indices(event, param=PICK):
 
 def show_error(err, action=""):
     """An engine error as an alert: its message (what is wrong and what to change)."""
-    st.error(f"{err} {action}".strip(), icon=":material/error:")
+    st.error(f"{as_text(err)} {action}".strip(), icon=":material/error:")   # err quotes input
 
 
 def _export_json(spec):
@@ -90,8 +91,8 @@ def certificate_notes(certificates):
     stopped = {label: cert for label, cert in certificates.items() if not cert.converged}
     if stopped:
         statuses = sorted({STATUS_TEXT[cert.status] for cert in stopped.values()})
-        st.warning(f"Certificate of {', '.join(stopped)}: {'; '.join(statuses)}. Typical when "
-                   "n ≥ d: the data are low-dimensional and λ is not unique.",
+        st.warning(f"Certificate of {as_text(', '.join(stopped))}: {'; '.join(statuses)}. "
+                   "Typical when n ≥ d: the data are low-dimensional and λ is not unique.",
                    icon=":material/warning:")
 
 
@@ -223,9 +224,9 @@ def method_params_editor(chosen):
     with st.expander("hyperparameters (defaults: see docs/theory.md §3.7)"):
         new = {}
         for col, name in zip(st.columns(len(tunable)), tunable):
-            col.markdown(f"**{registry.label(name)}**")
+            col.markdown(f"**{as_text(registry.label(name))}**")
             for hp, spec in registry.get(name).params.items():
-                text = spec.label or hp
+                text = as_text(spec.label or hp)      # widget labels are Markdown
                 if spec.default is None:
                     text += f" (empty: {spec.auto or 'computed'})"
                 value = col.number_input(

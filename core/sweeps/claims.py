@@ -28,6 +28,14 @@ EXACT_EPS = 1e-10            # linear, c = 1: the forgotten term is removed exac
 ACCURACY_MARGIN = 0.02       # "preserves generalization": GA - retrain within +-this
 FORGETS = {"": "the largest-λ support vector", "_point0": "point 0"}
 SYMBOLS = {"eps_rel": "ε_rel", "delta": "δ", "tau": "τ"}
+NEEDED_METHODS = ("ga", "do_nothing", "retrain")   # the rules compare GA with these
+
+
+def with_needed_methods(methods):
+    """``methods`` plus the ones the claims' rules need (``NEEDED_METHODS``), which a
+    reproduction runs whatever ``--methods`` says.
+    """
+    return tuple(dict.fromkeys(NEEDED_METHODS + tuple(methods)))
 
 ABSTRACT_SUCCESS = ("“for both linear models and two-layer neural networks with high "
                     "dimensional data, a properly scaled gradient-ascent step satisfies this "

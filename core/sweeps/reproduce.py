@@ -21,7 +21,7 @@ from pathlib import Path
 
 from core import registry
 from core.scenario import Scenario
-from core.sweeps.claims import measurements, paper_claims
+from core.sweeps.claims import measurements, paper_claims, with_needed_methods
 from core.sweeps.executors import make_executor
 from core.sweeps.forgetting import forgetting_evidence, forgetting_measurement
 from core.sweeps.generalization import forgetting_curves
@@ -134,8 +134,9 @@ def run_reproduction(out, quick=False, executor=None, log=None, figure_writer=No
     Returns a ``Reproduction``.
     """
     plan = QUICK if quick else FULL
-    if methods:
-        plan = replace(plan, methods=tuple(methods), cost_methods=tuple(methods))
+    if methods:     # the claims need GA, doing nothing and retraining in every sweep
+        plan = replace(plan, methods=with_needed_methods(methods),
+                       cost_methods=tuple(methods))
     log = log or (lambda msg: None)
     out = Path(out)
     (out / "data").mkdir(parents=True, exist_ok=True)
