@@ -196,12 +196,13 @@ def add_step(Zt, rule, g, A, C):
     sigma'(0) := 0 (docs/theory.md §3.1). C is written too when it has A's shape (primal path).
     """
     m, n = Zt.shape
+    v, is_relu = rule.v, rule.is_relu      # locals: no tuple access inside the loops
     keep = C.shape[0] == m
     step = rule.lr * g * rule.y
     for j in range(m):
-        vj = rule.v[j]
+        vj = v[j]
         for i in range(n):
-            slope = 1.0 if (not rule.is_relu or Zt[j, i] > 0.0) else 0.0
+            slope = 1.0 if (not is_relu or Zt[j, i] > 0.0) else 0.0
             c = vj * step[i] * slope
             A[j, i] += c
             if keep:
@@ -240,6 +241,7 @@ def train_gd_gram(data, rule, A, t0, n_steps, rec, ptr):
     ptr : int, the next row of rec.hist to write
     """
     m, n = A.shape
+    K, Z0t = data.K, data.Z0t
     no_C = np.empty((0, 0))
     Zt = np.empty((m, n))
     g = np.empty(n)
@@ -247,12 +249,12 @@ def train_gd_gram(data, rule, A, t0, n_steps, rec, ptr):
         due = record_due(rec, t, ptr)
         if t == t0 + n_steps and not due:
             break
-        np.dot(A, data.K, Zt)
-        Zt += data.Z0t
+        np.dot(A, K, Zt)
+        Zt += Z0t
         log_loss, min_margin = margins_and_weights(Zt, rule, g)
         if due:   # ||W||² = ||W0||² + <A, Z0t + Zt>, only when recorded
             ptr = record_state(rec, ptr, t, log_loss, min_margin,
-                               data.w0_sq + np.sum(A * (data.Z0t + Zt)), A)
+                               data.w0_sq + np.sum(A * (Z0t + Zt)), A)
         if t == t0 + n_steps:
             break
         add_step(Zt, rule, g, A, no_C)
@@ -267,7 +269,7 @@ def train_gd_primal(data, rule, A, t0, n_steps, rec, ptr):
     (X, its transpose, W updated in place), the other arguments as there.
     """
     m, n = A.shape
-    W = data.W
+    X, XT, W = data.X, data.XT, data.W
     C = np.empty((m, n))
     Zt = np.empty((m, n))
     g = np.empty(n)
@@ -276,13 +278,13 @@ def train_gd_primal(data, rule, A, t0, n_steps, rec, ptr):
         due = record_due(rec, t, ptr)
         if t == t0 + n_steps and not due:
             break
-        np.dot(W, data.XT, Zt)
+        np.dot(W, XT, Zt)
         log_loss, min_margin = margins_and_weights(Zt, rule, g)
         if due:
             ptr = record_state(rec, ptr, t, log_loss, min_margin, np.sum(W * W), A)
         if t == t0 + n_steps:
             break
         add_step(Zt, rule, g, A, C)
-        np.dot(C, data.X, dW)
+        np.dot(C, X, dW)
         W += dW
     return ptr

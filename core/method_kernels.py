@@ -80,13 +80,14 @@ def weighted_gd_gram(data, rule, coef, A, n_steps):
     n_steps : int
     """
     m, n = A.shape
+    K, Z0s = data.K, data.Z0t
     no_C = np.empty((0, 0))
     Zt = np.empty((m, n))
     out = np.empty(n)
     g = np.empty(n)
     for _ in range(n_steps):
-        np.dot(A, data.K, Zt)
-        Zt += data.Z0t
+        np.dot(A, K, Zt)
+        Zt += Z0s
         model_outputs(Zt, rule.v, rule.is_relu, out)
         signed_weights(rule.y * out, coef, rule.loss_code, rule.normalized, g)
         add_step(Zt, rule, g, A, no_C)
@@ -100,16 +101,16 @@ def weighted_gd_primal(data, rule, coef, A, n_steps):
     core.kernels.PrimalData (X, its transpose, W updated in place).
     """
     m, n = A.shape
-    W = data.W
+    X, XT, W = data.X, data.XT, data.W
     C = np.empty((m, n))
     Zt = np.empty((m, n))
     out = np.empty(n)
     g = np.empty(n)
     dW = np.empty(W.shape)
     for _ in range(n_steps):
-        np.dot(W, data.XT, Zt)
+        np.dot(W, XT, Zt)
         model_outputs(Zt, rule.v, rule.is_relu, out)
         signed_weights(rule.y * out, coef, rule.loss_code, rule.normalized, g)
         add_step(Zt, rule, g, A, C)
-        np.dot(C, data.X, dW)
+        np.dot(C, X, dW)
         W += dW

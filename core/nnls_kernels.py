@@ -422,6 +422,7 @@ def joint_move(g, s, l):
     across the pairs of one point, which lie in different neurons).
     """
     x, grad, pend_lam, start, order = s.x, s.grad, s.pend_lam, s.start, s.order
+    pair_block = s.pair_block
     p_d, lam = g.D.shape[0], x[l]
     tied = np.empty(start[l + 1] - start[l], dtype=np.int64)
     g_tied = np.empty(tied.shape[0])
@@ -455,7 +456,7 @@ def joint_move(g, s, l):
         if not (move_all or g_tied[q] < 0.0):
             continue
         a = tied[q]
-        j, b = g.pair_j[a], s.pair_block[a]
+        j, b = g.pair_j[a], pair_block[a]
         x[p_d + a] = new
         row += g.vv[j] * g.Ky[l] * g.act[j]
         for r in range(g.block_start[b], g.block_start[b + 1]):

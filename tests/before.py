@@ -3,10 +3,11 @@ them is stored in the repository), so a refactoring of the kernels can be checke
 bit against the code it replaced (tests/test_kernel_tuples.py) and timed against it in one
 process (benchmarks/bench_kernel_args.py).
 
-``load()`` writes ``core/<name>.py`` of ``REVISION`` as ``before_<name>.py`` into a folder
-of the Numba cache directory (imports between them redirected), imports them, and returns
-the modules; their compiled kernels are cached there like the current ones. Without git or
-without that revision it returns None (the callers skip).
+``load()`` writes ``core/<name>.py`` of ``REVISION`` (the kernel modules and their thin
+callers) as ``before_<name>.py`` into a folder of the Numba cache directory, with the
+imports between them redirected (the rest of ``core`` is today's), imports them, and
+returns the modules; their compiled kernels are cached there like the current ones.
+Without git or without that revision it returns None (the callers skip).
 """
 import importlib
 import os
@@ -16,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 REVISION = "f5edfeb259af0b505b3af25dbf3294233cad023e"   # the last positional kernels (issue 18)
-MODULES = ("kernels", "method_kernels", "nnls_kernels")
+MODULES = ("kernels", "method_kernels", "nnls_kernels", "train", "methods", "kkt")
 
 
 def folder(revision=REVISION):
