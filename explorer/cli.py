@@ -9,7 +9,6 @@ import json
 import sys
 from dataclasses import fields
 
-from core.compare import compare, default_forget, prepare
 from core.data import TOY_KINDS
 from core.errors import InputError
 from core.options import MODELS
@@ -137,6 +136,8 @@ def run_unlearn(args):
     methods, _ = resolve(parse_methods(args.methods, scenario.model), scenario.model)
     params = method_params_from_args(args, methods)
     resolve(methods, scenario.model, params)        # every check before the training runs
+    from core.compare import compare, default_forget, prepare  # Numba: not for --help
+
     prepared = prepare(scenario)
     forget = tuple(args.forget) if args.forget else default_forget(prepared)
     comparison = compare(prepared, forget, scale=args.scale, sequential=args.sequential,
