@@ -92,6 +92,18 @@ def open_shared(source):
     return run.forget(shared.forget or None, scale=shared.scale, sequential=shared.sequential)
 
 
+def _indices(points):
+    """An index or a sequence of them as a tuple (NumPy integers as ints); the engine checks
+    range and repeats."""
+    if isinstance(points, Integral):
+        points = (points,)
+    try:
+        return tuple(int(i) if isinstance(i, Integral) else i for i in points)
+    except TypeError:
+        raise InputError(f"points must be a point index or a list of them, not "
+                         f"{points!r}.") from None
+
+
 class Run:
     """A trained model and its certificate on S (``core.compare.Prepared`` as ``prepared``).
 
@@ -134,8 +146,7 @@ class Run:
         sequential : one GA step a point, re-certifying in between
         progress : callable(done, total) or None
         """
-        forget = self.default_forget() if points is None else \
-            (points,) if isinstance(points, Integral) else tuple(points)
+        forget = self.default_forget() if points is None else _indices(points)
         if isinstance(methods, str):
             methods = parse_names(methods, self.scenario.model)
         if forget not in self._retrained:
