@@ -192,7 +192,7 @@ def solve_in_chunks(system, options, per_chunk, progress=None):
     state = nnls_start(system, options)
     report = progress or (lambda done, total: None)
     while True:
-        done, polish = int(state.counters[0]), int(state.counters[2])
+        done, polish = int(state.sweeps[0]), int(state.next_polish[0])
         size = 1 if polish == done + 1 else min(per_chunk, polish - done - 1)
         result = nnls_sweeps(system, options, state, size, True)
         if result.status == NNLS_FACE:
@@ -219,20 +219,20 @@ def solve_face_in_chunks(system, x, bounded, between=None):
             bounds.append(b)
             work = 0.0
     between = between or (lambda: None)
-    P, S, r, act2 = face_system(system, x, bounded)
+    face = face_system(system, x, bounded)
     x_new = np.zeros(x.shape[0])
     for b0, b1 in zip(bounds[:-1], bounds[1:]):
-        if not face_eliminate(system, x, bounded, P, S, r, act2, b0, b1):
+        if not face_eliminate(system, x, bounded, face, b0, b1):
             return x_new, False
         between()
-    lam_P, ok = face_lam(P, S, r, x_new)
+    lam_P, ok = face_lam(face, x_new)
     if not ok:
         return x_new, False
     for b0, b1 in zip(bounds[:-1], bounds[1:]):
         between()
-        if not face_mu(system, x, bounded, P, act2, lam_P, x_new, b0, b1):
+        if not face_mu(system, x, bounded, face, lam_P, x_new, b0, b1):
             return x_new, False
-    return x_new, face_accept(system, x, bounded, P, x_new)
+    return x_new, face_accept(system, x, bounded, face.P, x_new)
 
 
 def _sweep_work(system):

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from core.errors import InputError
-from core.kernels import log_loss_slopes
+from core.kernels import gd_rule, gram_data, log_loss_slopes, primal_data
 from core.method_kernels import weighted_gd_gram, weighted_gd_primal
 from core.method_types import MethodOutput
 from core.models import GramModel, norm, preacts
@@ -64,13 +64,13 @@ def weighted_gd(ctx, model, coef, *, y=None, loss="exp", normalized=False, lr=1.
     y = ctx.y if y is None else np.ascontiguousarray(y, dtype=np.float64)
     A = np.array(model.A, dtype=np.float64, order="C", copy=True)
     coef = np.ascontiguousarray(coef, dtype=np.float64)
-    args = (y, ctx.v, ctx.is_relu, LOSS_CODES[loss], coef, bool(normalized), float(lr), A)
+    rule = gd_rule(y, ctx.v, ctx.is_relu, LOSS_CODES[loss], normalized, lr)
     if (n < d) if path == "auto" else path == "gram":
-        Z0s = np.ascontiguousarray(model.s0 * ctx.Z0t)
-        weighted_gd_gram(ctx.K, Z0s, *args, int(steps))
+        data = gram_data(ctx.K, model.s0 * ctx.Z0t, model.s0 ** 2 * ctx.w0_row_sq.sum())
+        weighted_gd_gram(data, rule, coef, A, int(steps))
     else:
         W = np.ascontiguousarray(model.s0 * ctx.W0 + model.A @ ctx.X)
-        weighted_gd_primal(ctx.X, np.ascontiguousarray(ctx.X.T), W, *args, int(steps))
+        weighted_gd_primal(primal_data(ctx.X, W), rule, coef, A, int(steps))
     if not np.all(np.isfinite(A)) or np.abs(A).max() > DIVERGED:
         raise InputError(f"{name} diverged (the ascent on the forget loss ran away): use a "
                          "smaller step size or fewer steps k.")
