@@ -163,7 +163,7 @@ def run_slides(args):
     files, seconds = make_deck(scenario, args.forget, args.scale)
     paths = write_deck(files, args.out)
     print(f"{len(paths)} files in {args.out} ({seconds:.1f} s): "
-          f"{', '.join(p.name for p in paths if p.suffix == '.png')} and slides.md")
+          f"{', '.join(p.name for p in paths if p.suffix == '.png')}, deck.pdf and slides.md")
 
 
 def run_reproduce(args):
