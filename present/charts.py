@@ -267,7 +267,7 @@ def step_size(df, reference=None, presentation=False, width=1100, height=210):
     marks = pd.DataFrame({"scale": [1.0, c_min], "what": ["c = 1 (theory)", "minimum of ε_rel"]})
     panels = []
     for field, title in ((f, METRIC_TITLES[f]) for f in STEP_PANELS):
-        y = alt.Y(f"{field}:Q", title=None, scale=alt.Scale(zero=False))
+        y = alt.Y(f"{field}:Q", title=title.split(" ")[0], scale=alt.Scale(zero=False))
         line = alt.Chart(df).mark_line(strokeWidth=s.line, color="#1f6fd1",
                                        point=alt.OverlayMarkDef(size=s.point * 0.35)).encode(
             x=alt.X("scale:Q", title="c (multiple of the theory step size)"), y=y,

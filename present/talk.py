@@ -32,7 +32,7 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
-from core.compare import prepare
+from core.compare import compare, prepare
 from present import charts, data_view
 from present import talk_views as tv
 from present.slide_builders import scenario_line
@@ -140,8 +140,6 @@ def _sample_after(data):
 
 
 def _default_comparison(data):
-    from core.compare import compare
-
     return compare(data.prepared, (data.default_point,))
 
 

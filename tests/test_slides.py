@@ -175,6 +175,37 @@ def test_the_break_slide_legend_is_as_strong_as_its_lines():
     assert legend["symbolOpacity"] == 1
 
 
+def _color_scales(spec):
+    """Every colour (or stroke/fill) scale with a domain and a range in a chart's dict."""
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key in ("color", "stroke", "fill") and isinstance(value, dict) and \
+                    isinstance(value.get("scale"), dict) and "range" in value["scale"]:
+                yield value["scale"]
+            yield from _color_scales(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            yield from _color_scales(value)
+
+
+def test_the_methods_keep_their_registered_colours(monkeypatch):
+    """Every method on the methods slide has the colour its registry entry declares (the
+    app's cards and figures read the same entry)."""
+    from core import registry
+    from core.scenario import Scenario
+    from present.slide_builders import methods_slide
+
+    monkeypatch.setattr(slides, "SLIDES", [methods_slide])
+    ((_, slide),) = slides.build_deck(Scenario(n_samples=12, dim=200, width=10, steps=50))
+    own = {registry.get(m).label: registry.get(m).color for m in registry.names("relu")}
+    scales = list(_color_scales(slide.chart.to_dict(validate=False)))
+    assert scales
+    for scale in scales:
+        assert dict(zip(scale["domain"], scale["range"])) == {
+            label: own[label] for label in scale["domain"]}
+    assert set(scales[0]["domain"]) == set(own)
+
+
 def test_a_slide_is_one_more_builder_in_the_list(monkeypatch):
     """The deck's order is present.slides.SLIDES: a builder added there is a numbered file."""
     from core.scenario import Scenario

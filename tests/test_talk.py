@@ -161,3 +161,28 @@ def test_a_bad_out_folder_is_one_line_and_exit_2(tmp_path):
     run = cli("talk", "--out", str(tmp_path / "missing" / "demo.html"), *OPTIONS)
     assert run.returncode == 2
     assert run.stderr.count("\n") == 1 and "--out" in run.stderr
+
+
+def test_the_share_popover_builds_the_page_as_a_job_then_offers_it(open_app, no_trouble):
+    """Share / save → Build interactive page runs the "talk" job (ui.jobs); when it is done
+    the popover offers the file, whose cards are the engine's for the scenario."""
+    from core.compare import compare, prepare
+    from core.scenario import Scenario
+    from ui import state
+
+    link = dict(n_samples=12, dim=200, width=12, steps=100)
+    at = open_app(**link)
+    no_trouble(at)
+    at.button(key="ux.talk.build").click().run()
+    job = at.session_state[state.PREFIX + "jobs"]["talk"]
+    job.thread.join(300)
+    assert job.status == "done", job.error
+    at.run()
+    no_trouble(at)
+    assert "Download interactive page" in [b.proto.label for b in at.get("download_button")]
+    payload = payload_of(job.result.decode("utf-8"))
+    point = payload["default_point"]
+    engine = compare(prepare(Scenario(**link)), (point,))
+    for method, res in engine.methods.items():
+        card = cards_of(payload, point, 1.0)[method, "eps_rel"]
+        assert card["value"] == res.certificate.eps_rel
