@@ -18,6 +18,7 @@ What is inside the file, and how:
   libraries inside its wheel (they are what it renders PNG and SVG with), and the call
   returns them as one plain script that sets ``window.vegaEmbed``. It is pasted into a
   ``<script>`` element, so nothing is fetched: no CDN, no fonts (system sans-serif).
+  Bundling takes vl-convert 5-10 s, so the first build keeps the script in ``.cache/``.
 - **The data** are one JSON object in a ``<script type="application/json">`` element:
   the named datasets (large tables as CSV text) and two specs, one laid out for 1280×720
   and one for 1920×1080 and up. A few lines of script choose the spec for the window
@@ -25,6 +26,7 @@ What is inside the file, and how:
 """
 import html
 import json
+import os
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -40,6 +42,8 @@ from present.style import finish
 from present.talk_data import TALK_SCALES, precompute
 
 TEMPLATE = Path(__file__).with_name("talk_template.html")
+BUNDLE_DIR = Path(__file__).resolve().parent.parent / ".cache"
+BUNDLE_END = "window.vegaLite=__default1;"     # how vl-convert's bundle ends (a whole file)
 LARGE_SCREEN = (1700, 940)          # innerWidth, innerHeight from which the large spec is used
 # (width, height) factors of the large spec over the compact one (1280x720 -> 1920x1080)
 LAYOUTS = {"compact": (1.0, 1.0), "large": (1.5, 1.85)}
@@ -55,22 +59,56 @@ INDEPENDENT = {"scale": {k: "independent" for k in ("color", "fill", "stroke", "
 
 @lru_cache(maxsize=1)
 def javascript_bundle():
-    """Vega, Vega-Lite and vega-embed as one script (see the module docstring)."""
+    """Vega, Vega-Lite and vega-embed as one script (see the module docstring).
+
+    vl-convert bundles them on each call (5-10 s), so the script is kept in ``BUNDLE_DIR``
+    under the vl-convert version that made it (in memory only when that is not writable).
+    """
+    from importlib.metadata import version
+
     import vl_convert
 
-    return vl_convert.javascript_bundle()
+    path = BUNDLE_DIR / f"vega-bundle-{version('vl-convert-python')}.js"
+    try:
+        kept = path.read_text(encoding="utf-8")
+        if kept.rstrip().endswith(BUNDLE_END):
+            return kept
+    except OSError:
+        pass
+    bundle = vl_convert.javascript_bundle()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.part")
+        partial.write_text(bundle, encoding="utf-8")
+        partial.replace(path)           # atomic: a concurrent build reads all or nothing
+    except OSError:
+        pass
+    return bundle
 
 
-def page_spec(data, layout):
+def widths(data, factor):
+    """(plane width, cards width, verdict width) in pixels of a layout."""
+    is_2d = data.prepared.ctx.X.shape[1] == 2
+    w = int(PLANE[0] * factor * (0.62 if is_2d else 1.0))     # 2-D: a third panel
+    views = 3 if is_2d else 2
+    total = views * w + (views - 1) * 90 * factor + 70 * factor
+    cards = int(len(data.methods) * 200 * factor)
+    return w, cards, int(max(total - cards - 60 * factor, 340 * factor))
+
+
+def page_spec(data, layout, text_lines=(1, 3)):
     """The Vega-Lite spec of one layout ("compact": 1280×720; "large": 1920×1080) over the
-    datasets of ``page_datasets`` (referenced by name) plus its own small inline ones."""
+    datasets of ``page_datasets`` (referenced by name) plus its own small inline ones.
+    ``text_lines``: the most lines of the verdict's summary and sentence; a longer verdict
+    takes its height from the planes."""
     (factor, tall), presentation = LAYOUTS[layout], layout == "large"
     s = tv.STYLES[layout]
     prep, default = data.prepared, data.default_point
-    w, h, pad = int(PLANE[0] * factor), int(PLANE[1] * tall), int(PLANE[2] * factor)
+    w, card_w, verdict_w = widths(data, factor)
+    card_h = int(150 * tall)
+    bottom_h = max(card_h, int(tv.verdict_height(s, *text_lines)))
+    h, pad = int(PLANE[1] * tall) - (bottom_h - card_h), int(PLANE[2] * factor)
     is_2d = prep.ctx.X.shape[1] == 2
-    if is_2d:   # three panels in a row: narrower planes, legends in columns
-        w = int(w * 0.62)
     datasets = {}
     before = charts.margin_lambda_plane(data.tables["points"], presentation=presentation,
                                         height=h, title="Trained model: click a point",
@@ -88,11 +126,7 @@ def page_spec(data, layout):
         dv, more = tv.data_view_2d(chart.to_dict(validate=False), datasets, w)
         row.append(dv)
         picks += more
-    total = sum(v["width"] for v in row) + 90 * factor * (len(row) - 1) + 70 * factor
-    card_w = int(min(len(data.methods) * 205 * factor, 0.55 * total))
-    card_h = int(150 * factor)
-    bottom = [tv.cards(data.methods, s, card_w, card_h),
-              tv.verdict(s, int(total - card_w - 60 * factor), card_h)]
+    bottom = [tv.cards(data.methods, s, card_w, bottom_h), tv.verdict(s, verdict_w, bottom_h)]
     config = finish(alt.Chart(pd.DataFrame()), s).to_dict(validate=False)["config"]
     if is_2d:
         config["legend"]["columns"] = 3
@@ -147,8 +181,10 @@ def page_datasets(data, width):
     """The named datasets every layout reads: small tables as records (exact floats),
     large ones as CSV text (coordinates to 9 significant digits)."""
     t = data.tables
+    s = tv.STYLES["compact"]        # the large layout is 1.5x in both width and font
     verdicts = t["verdicts"].assign(
-        wrapped=[tv.wrap(v, width, tv.STYLES["compact"]) for v in t["verdicts"]["sentence"]])
+        sentence=[tv.wrap(v, width, s) for v in t["verdicts"]["sentence"]],
+        summary=[tv.wrap(v, width, s, bold=True) for v in t["verdicts"]["summary"]])
     out = {"points": t["points"].to_dict(orient="records"),
            "cards": t["cards"].to_dict(orient="records"),
            "verdicts": verdicts.to_dict(orient="records")}
@@ -162,11 +198,11 @@ def page_datasets(data, width):
 def page_html(data):
     """The whole page (str): template, payload, bundle."""
     sc = data.prepared.scenario
-    specs = {name: page_spec(data, name) for name in LAYOUTS}
-    verdict_width = specs["compact"]["vconcat"][1]["hconcat"][1]["width"] - 2 * tv.STYLES[
-        "compact"].font
-    payload = {"specs": specs, "large": list(LARGE_SCREEN),
-               "datasets": page_datasets(data, verdict_width),
+    datasets = page_datasets(data, widths(data, 1.0)[2] - 2 * tv.STYLES["compact"].font)
+    lines = tuple(max(v[key].count("\n") + 1 for v in datasets["verdicts"])
+                  for key in ("summary", "sentence"))
+    specs = {name: page_spec(data, name, lines) for name in LAYOUTS}
+    payload = {"specs": specs, "large": list(LARGE_SCREEN), "datasets": datasets,
                "scales": list(data.scales), "default_point": data.default_point,
                "failed": {str(k): v for k, v in data.failed.items()}}
     text = json.dumps(payload, allow_nan=False, separators=(",", ":"))

@@ -34,6 +34,8 @@ from present.palette import label
 from present.text import CARD_METRICS, card_format, fmt, plane_summary, shown, verdict
 
 TALK_SCALES = tuple(k / 4 for k in range(9))     # c = 0, 0.25, ..., 2: exact binary values
+APP_ONLY = " (see the regime gauge on Data & training)"   # the page has no such page;
+                                                          # its header shows the gauge
 TALK_BOUNDARY_GRID = 120            # grid nodes per axis of the boundaries (2-D data)
 
 
@@ -92,8 +94,8 @@ def point_tables(prepared, point, scales=TALK_SCALES):
                                   prepared.original.lam[list(forget)],
                                   prepared.gauge.regime)
         (line,) = plane_summary(frames.forgotten_frame(comp), limit=1)[:1]
-        rows["verdicts"].append(dict(forgot=point, c=c, level=level, sentence=sentence,
-                                     summary=line))
+        rows["verdicts"].append(dict(forgot=point, c=c, level=level, summary=line,
+                                     sentence=sentence.replace(APP_ONLY, "")))
         if is_2d:
             rows["lines"].append(_lines({"ga": comp.methods["ga"].model}, prepared, point, c))
     return {name: pd.concat(part, ignore_index=True) if name in ("after", "retrain", "lines")

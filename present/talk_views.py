@@ -213,21 +213,30 @@ def cards(methods, s, width, height):
                                        "format": ".6g"}]}}]}
 
 
-def wrap(sentence, width, s):
-    """The verdict sentence broken into lines that fit ``width`` pixels at the font size."""
-    return "\n".join(textwrap.wrap(sentence, max(int(width / (0.55 * (s.font + 1))), 20)))
+def wrap(sentence, width, s, bold=False):
+    """Text broken into lines that fit ``width`` pixels at the verdict's font size."""
+    per_char = 0.6 * (s.font + 2) if bold else 0.55 * (s.font + 1)
+    return "\n".join(textwrap.wrap(sentence, max(int(width / per_char), 20)))
+
+
+def verdict_height(s, summary_lines, sentence_lines):
+    """Pixels the verdict panel needs for that many lines of summary and sentence."""
+    head, body = (s.font + 2) * 1.3, (s.font + 1) * 1.35
+    return 2 * s.font + head * (summary_lines + 0.6) + body * sentence_lines
 
 
 def verdict(s, width, height):
     """The verdict of the picked point at c, on a panel coloured by its level, under the
-    line on the forgotten point's margin."""
+    line on the forgotten point's margin (``summary``; both pre-wrapped by ``wrap``)."""
     rows = {"data": {"name": "verdicts"}, "transform": [PICKED, AT_C]}
     level = {"field": "level", "type": "nominal", "legend": None,
              "scale": {"domain": list(LEVEL_COLORS),
                        "range": [fill for fill, _ in LEVEL_COLORS.values()]}}
     edge = {**level, "scale": {"domain": list(LEVEL_COLORS),
                                "range": [line for _, line in LEVEL_COLORS.values()]}}
-    pad = s.font
+    pad, head, body = s.font, (s.font + 2) * 1.3, (s.font + 1) * 1.35
+    below = {"calculate": f"{pad} + {head} * (1 + length(split(datum.summary, '\\n')))"
+                          f" - {head * 0.4}", "as": "sentence_y"}
     return {
         "width": width, "height": height,
         "layer": [
@@ -235,13 +244,13 @@ def verdict(s, width, height):
              "encoding": {"x": {"value": 0}, "x2": {"value": "width"}, "y": {"value": 0},
                           "y2": {"value": "height"}, "fill": level, "stroke": edge}},
             {**rows, "mark": {"type": "text", "align": "left", "baseline": "top",
+                              "lineBreak": "\n", "lineHeight": head,
                               "fontSize": s.font + 2, "fontWeight": "bold", "color": "#222"},
              "encoding": {"x": {"value": pad}, "y": {"value": pad},
                           "text": {"field": "summary"}}},
-            {**rows, "mark": {"type": "text", "align": "left", "baseline": "top",
-                              "lineBreak": "\n", "lineHeight": (s.font + 1) * 1.35,
-                              "fontSize": s.font + 1, "color": "#222"},
-             "encoding": {"x": {"value": pad}, "y": {"value": pad + (s.font + 2) * 1.9},
-                          "text": {"field": "wrapped"}}}]}
-
-
+            {**rows, "transform": rows["transform"] + [below],
+             "mark": {"type": "text", "align": "left", "baseline": "top", "lineBreak": "\n",
+                      "lineHeight": body, "fontSize": s.font + 1, "color": "#222"},
+             "encoding": {"x": {"value": pad},
+                          "y": {"field": "sentence_y", "type": "quantitative", "scale": None},
+                          "text": {"field": "sentence"}}}]}
