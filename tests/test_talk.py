@@ -186,3 +186,23 @@ def test_the_share_popover_builds_the_page_as_a_job_then_offers_it(open_app, no_
     for method, res in engine.methods.items():
         card = cards_of(payload, point, 1.0)[method, "eps_rel"]
         assert card["value"] == res.certificate.eps_rel
+
+
+def test_a_point_that_cannot_be_forgotten_alone_says_why():
+    """n = 3 (two labels of one class, one of the other): the lone point's verdict, at every
+    c, is the message ``unlearn --forget`` exits with (another process)."""
+    from core.compare import prepare
+    from core.scenario import Scenario
+    from present.talk_data import TALK_SCALES, precompute
+
+    options = ["--n-samples", "3", "--dim", "50", "--width", "8", "--steps", "100"]
+    data = precompute(prepare(Scenario(n_samples=3, dim=50, width=8, steps=100)))
+    (lone,) = data.failed
+    run = cli("unlearn", "--forget", str(lone), *options)
+    assert run.returncode == 2
+    verdicts = data.tables["verdicts"]
+    rows = verdicts[verdicts["forgot"] == lone]
+    assert sorted(rows["c"]) == list(TALK_SCALES)
+    assert set(rows["level"]) == {"error"}
+    assert {f"error: {s}\n" for s in rows["sentence"]} == {run.stderr}
+    assert data.default_point != lone
