@@ -92,6 +92,9 @@ def log_ticks(lo, hi):
     return sorted(t for t in ticks if lo / 1.001 <= t <= hi * 1.001)
 
 
+LOG_PAD = 1.4          # a log y domain reaches this factor beyond the values drawn
+
+
 def _y_scale(log_y, values=None):
     """Log scale fitted to ``values`` (padded by a factor 1.4, not rounded out to whole
     decades), or a linear scale without zero."""
@@ -100,7 +103,8 @@ def _y_scale(log_y, values=None):
     vals = [v for v in (values if values is not None else []) if v > 0]
     if not vals:
         return alt.Scale(type="log")
-    return alt.Scale(type="log", domain=[min(vals) / 1.4, max(vals) * 1.4], nice=False)
+    return alt.Scale(type="log", domain=[min(vals) / LOG_PAD, max(vals) * LOG_PAD],
+                     nice=False)
 
 
 def _y_axis(log_y, values=None):
@@ -111,7 +115,8 @@ def _y_axis(log_y, values=None):
     vals = [v for v in (values if values is not None else []) if v > 0]
     if not vals:
         return alt.Axis(labelExpr=LOG_LABELS)
-    return alt.Axis(labelExpr=LOG_LABELS, values=log_ticks(min(vals) / 1.4, max(vals) * 1.4))
+    return alt.Axis(labelExpr=LOG_LABELS,
+                    values=log_ticks(min(vals) / LOG_PAD, max(vals) * LOG_PAD))
 
 
 K_LABELS = ("datum.value >= 1000 ? format(datum.value / 1000, '~g') + 'k' "
