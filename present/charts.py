@@ -24,7 +24,7 @@ STEP_PANELS = ("eps_rel", "delta", "tau", "cosine_to_retrain")   # the Step size
 
 def _class_color(legend=True):
     return alt.Color("class:N", scale=alt.Scale(domain=CLASS_DOMAIN, range=CLASS_COLORS),
-                     legend=alt.Legend(title=None) if legend else None)
+                     legend=alt.Legend(title=None, symbolOpacity=1) if legend else None)
 
 
 def _padded(values, frac=0.08, floor=1e-3):
@@ -153,10 +153,10 @@ def plane_after(df, presentation=False, height=380, aspect=1.6, subtitle=None):
         y=alt.Y("lam_retrain:Q", scale=ys, title="λ_i"), tooltip=tooltip)
     arrows = base.mark_rule(strokeWidth=s.stroke, opacity=0.75).encode(
         x=alt.X("margin_before:Q", scale=xs), y=alt.Y("lam_before:Q", scale=ys),
-        x2="margin_after:Q", y2="lam_after:Q", color=_class_color(legend=False))
+        x2="margin_after:Q", y2="lam_after:Q", color=_class_color())
     starts = base.mark_circle(size=s.point * 0.35, opacity=0.6).encode(
         x=alt.X("margin_before:Q", scale=xs), y=alt.Y("lam_before:Q", scale=ys),
-        color=_class_color(legend=False))
+        color=_class_color())
     heads = base.mark_point(shape="triangle", filled=True, size=s.point * 1.1, opacity=1.0).encode(
         x=alt.X("margin_after:Q", scale=xs), y=alt.Y("lam_after:Q", scale=ys),
         angle=alt.Angle("angle:Q", scale=None), color=_class_color(), tooltip=tooltip)

@@ -134,11 +134,13 @@ def after_slide(deck):
     comp = deck.comparison
     chart = charts.plane_after(frames.after_frame(comp), presentation=True, height=420)
     m = comp.methods
+    moved = plane_summary(frames.forgotten_frame(comp), limit=1)
     caption = (f"One GA step (c = {deck.scale:g}): ε_rel {num(m['ga'].certificate.eps_rel)} vs "
                f"{num(m['do_nothing'].certificate.eps_rel)} doing nothing; cosine to "
-               f"retrain {num(m['ga'].cosine_to_retrain)}")
+               f"retrain {num(m['ga'].cosine_to_retrain)}; {moved[0]}")
     title = "After forgetting: each point's move, retrained positions as ghosts"
-    note = "; ".join(plane_summary(frames.forgotten_frame(comp), limit=3)) + "."
+    note = ("Arrows: each retained point's margin and λ before → after the step; grey "
+            "rings: where retraining from scratch puts it. " + "; ".join(moved) + ".")
     return Slide("plane-after", title, caption, note, titled(chart, title, caption, 1100))
 
 
