@@ -204,6 +204,16 @@ def run_method(name, task, params=None):
     return out, seconds
 
 
+STEP_GRID_VALUES = 41   # the Step size page's default grid of c, and the deck's: one answer
+
+
+def scale_grid(n_values=STEP_GRID_VALUES, top=2.0):
+    """c = 0, top / (n_values - 1), ..., top (``np.linspace``): the grid of the step-size
+    curve, shared by the Step size page and the slides so both name the same best c.
+    """
+    return tuple(float(c) for c in np.linspace(0.0, top, n_values))
+
+
 def scale_curve(prepared, forget, scales, retrained=None, progress=None):
     """eps, eps_rel, delta, tau and cosine to retrain of the GA step against c.
 

@@ -1,6 +1,7 @@
 """Command line: ``python -m explorer unlearn [options] [--json]`` (docs/cli.md),
-``sweep`` (one parameter over values and seeds, see core/sweeps/run.py) and ``reproduce``
-(the paper's claims as figures, CSVs and summary.md, see core/sweeps/reproduce.py).
+``sweep`` (one parameter over values and seeds, see core/sweeps/run.py), ``reproduce``
+(the paper's claims as figures, CSVs and summary.md, see core/sweeps/reproduce.py),
+``slides`` (a 16:9 deck) and ``talk`` (one offline interactive page, present/talk.py).
 
 Bad options or data exit with code 2 and one line on stderr, never a traceback.
 """
@@ -120,6 +121,10 @@ def build_parser():
     slides.add_argument("--scale", type=float, default=1.0,
                         help="c, multiplier of the theory step size")
     slides.add_argument("--out", required=True, metavar="DIR", help="directory of the deck")
+    talk = sub.add_parser("talk", help="write one offline HTML page of a scenario: click any "
+                                       "point to see it forgotten (every point precomputed)")
+    add_scenario_options(talk)
+    talk.add_argument("--out", required=True, metavar="FILE", help="the HTML file to write")
     return parser
 
 
@@ -193,7 +198,23 @@ def run_slides(args):
     files, seconds = make_deck(scenario, args.forget, args.scale)
     paths = write_deck(files, args.out)
     print(f"{len(paths)} files in {args.out} ({seconds:.1f} s): "
-          f"{', '.join(p.name for p in paths if p.suffix == '.png')} and slides.md")
+          f"{', '.join(p.name for p in paths if p.suffix == '.png')}, deck.pdf and slides.md")
+
+
+def run_talk(args):
+    """Precompute every point's forgetting and write the offline page (present.talk)."""
+    from pathlib import Path
+
+    from present.talk import make_page
+
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise InputError(f"--out: the folder {str(out.parent)!r} does not exist.")
+    page, seconds, data = make_page(scenario_from_args(args))
+    out.write_text(page, encoding="utf-8")
+    print(f"{out}: {len(page.encode('utf-8')) / 1e6:.2f} MB, {data.prepared.ctx.n_samples} "
+          f"points x {len(data.scales)} values of c, {seconds:.1f} s"
+          + (f"; {len(data.failed)} points cannot be forgotten alone" if data.failed else ""))
 
 
 def run_reproduce(args):
@@ -290,6 +311,8 @@ def main(argv=None):
             return run_reproduce(args)
         elif args.command == "slides":
             run_slides(args)
+        elif args.command == "talk":
+            run_talk(args)
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

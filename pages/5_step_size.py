@@ -1,9 +1,8 @@
 """Step size: eps_rel, delta, tau and cosine to retrain of the GA step against c in [0, 2]
 (the paper's figure), for the chosen point(s)."""
-import numpy as np
 import streamlit as st
 
-from core.compare import default_forget
+from core.compare import STEP_GRID_VALUES, default_forget, scale_grid
 from core.errors import InputError
 from present import charts
 from present.text import fmt
@@ -26,12 +25,14 @@ with pick:
                             key=key, on_change=state.store_widget, args=("step_points", key),
                             format_func=lambda i: f"#{i} (λ = {prep.original.lam[i]:.3g})")
 with grid:
-    n_grid = GRIDS[st.selectbox("grid of c", list(GRIDS), index=1, key="ux.step_grid")]
+    n_grid = GRIDS[st.selectbox("grid of c", list(GRIDS),
+                               index=list(GRIDS.values()).index(STEP_GRID_VALUES),
+                               key="ux.step_grid")]
 if not points:
     st.info("Choose at least one point.", icon=":material/touch_app:")
     st.stop()
 
-scales = tuple(np.linspace(0.0, 2.0, n_grid))
+scales = scale_grid(n_grid)
 try:
     curve = jobs.result(       # a background job (ui.jobs): progress, Cancel, kept
         "step", cached.key_of(sc, tuple(points), scales),

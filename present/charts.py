@@ -44,7 +44,7 @@ def pick_selection(value=alt.Undefined, radius=PICK_RADIUS_PX):
 
 def _class_color(legend=True):
     return alt.Color("class:N", scale=alt.Scale(domain=CLASS_DOMAIN, range=CLASS_COLORS),
-                     legend=alt.Legend(title=None) if legend else None)
+                     legend=alt.Legend(title=None, symbolOpacity=1) if legend else None)
 
 
 def _padded(values, frac=0.08, floor=1e-3):
@@ -186,10 +186,10 @@ def plane_after(df, presentation=False, height=380, aspect=1.6, subtitle=None):
         y=alt.Y("lam_retrain:Q", scale=ys, title="λ_i"), tooltip=tooltip)
     arrows = base.mark_rule(strokeWidth=s.stroke, opacity=0.75).encode(
         x=alt.X("margin_before:Q", scale=xs), y=alt.Y("lam_before:Q", scale=ys),
-        x2="margin_after:Q", y2="lam_after:Q", color=_class_color(legend=False))
+        x2="margin_after:Q", y2="lam_after:Q", color=_class_color())
     starts = base.mark_circle(size=s.point * 0.35, opacity=0.6).encode(
         x=alt.X("margin_before:Q", scale=xs), y=alt.Y("lam_before:Q", scale=ys),
-        color=_class_color(legend=False))
+        color=_class_color())
     heads = base.mark_point(shape="triangle", filled=True, size=s.point * 1.1, opacity=1.0).encode(
         x=alt.X("margin_after:Q", scale=xs), y=alt.Y("lam_after:Q", scale=ys),
         angle=alt.Angle("angle:Q", scale=None), color=_class_color(), tooltip=tooltip)
@@ -303,7 +303,7 @@ def step_size(df, reference=None, presentation=False, width=1100, height=210):
     marks = pd.DataFrame({"scale": [1.0, c_min], "what": ["c = 1 (theory)", "minimum of ε_rel"]})
     panels = []
     for field, title in ((f, METRIC_TITLES[f]) for f in STEP_PANELS):
-        y = alt.Y(f"{field}:Q", title=None, scale=alt.Scale(zero=False))
+        y = alt.Y(f"{field}:Q", title=title.split(" ")[0], scale=alt.Scale(zero=False))
         line = alt.Chart(df).mark_line(strokeWidth=s.line, color="#1f6fd1",
                                        point=alt.OverlayMarkDef(size=s.point * 0.35)).encode(
             x=alt.X("scale:Q", title="c (multiple of the theory step size)"), y=y,

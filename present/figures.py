@@ -32,7 +32,9 @@ def method_color(methods):
     """The colour channel of the methods' labels, in the one palette (present.palette)."""
     return alt.Color("label:N", title=None, sort=[label(m) for m in methods],
                      scale=palette.scale(methods),
-                     legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=4))
+                     # opaque symbols: the seeds' pale dots share this legend with the lines
+                     legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=4,
+                                       symbolOpacity=1))
 
 
 def aggregate(frame, x, metric, by=("method",)):
@@ -90,6 +92,9 @@ def log_ticks(lo, hi):
     return sorted(t for t in ticks if lo / 1.001 <= t <= hi * 1.001)
 
 
+LOG_PAD = 1.4          # a log y domain reaches this factor beyond the values drawn
+
+
 def _y_scale(log_y, values=None):
     """Log scale fitted to ``values`` (padded by a factor 1.4, not rounded out to whole
     decades), or a linear scale without zero."""
@@ -98,17 +103,20 @@ def _y_scale(log_y, values=None):
     vals = [v for v in (values if values is not None else []) if v > 0]
     if not vals:
         return alt.Scale(type="log")
-    return alt.Scale(type="log", domain=[min(vals) / 1.4, max(vals) * 1.4], nice=False)
+    return alt.Scale(type="log", domain=[min(vals) / LOG_PAD, max(vals) * LOG_PAD],
+                     nice=False)
 
 
 def _y_axis(log_y, values=None):
-    """Axis for a y scale; on a log scale ticks at ``log_ticks`` of the values drawn."""
+    """Axis for a y scale; on a log scale ticks at ``log_ticks`` over the whole padded
+    domain of ``_y_scale`` (a tick above the largest value when there is room for one)."""
     if not log_y:
         return alt.Axis()
     vals = [v for v in (values if values is not None else []) if v > 0]
     if not vals:
         return alt.Axis(labelExpr=LOG_LABELS)
-    return alt.Axis(labelExpr=LOG_LABELS, values=log_ticks(min(vals), max(vals)))
+    return alt.Axis(labelExpr=LOG_LABELS,
+                    values=log_ticks(min(vals) / LOG_PAD, max(vals) * LOG_PAD))
 
 
 K_LABELS = ("datum.value >= 1000 ? format(datum.value / 1000, '~g') + 'k' "
@@ -160,14 +168,15 @@ ZERO_BELOW = {"delta": 1e-12, "tau": 1e-12}   # rounding noise of exactly-zero s
 
 def metric_panel(frame, metric, methods=("ga", "do_nothing", "retrain"), presentation=False,
                  width=300, height=240, title=None, log_y=None, sizes=None, notes=None,
-                 rule=None):
+                 rule=None, y_title=None):
     """One panel: ``metric`` against the swept value, mean line and min-max band per method.
 
     ``frame`` is a ``core.sweeps.run`` table of one parameter (and one model). Log axes where
     the values span a decade or more (x: d, n, m; y: eps, delta, tau); on a log y-axis,
     a method whose values are all zero (delta, tau: below 1e-12, rounding) is not drawn,
     and a note says so: appended to ``notes`` if given (a figure's subtitle), else the
-    panel's subtitle. ``rule`` = (x, label) draws a labelled dashed vertical line.
+    panel's subtitle. ``rule`` = (x, label) draws a labelled dashed vertical line;
+    ``y_title`` titles the y axis (default: none, the panel title names the metric).
     """
     s = sizes or style(presentation)
     param = str(frame["param"].iloc[0])
@@ -189,7 +198,7 @@ def metric_panel(frame, metric, methods=("ga", "do_nothing", "retrain"), present
     x = alt.X("value:Q", title=PARAM_TITLES.get(param, param),
               scale=_x_scale(frame["value"], log_x), axis=_x_axis(frame["value"], log_x))
     drawn = list(agg["lo"]) + list(agg["hi"])
-    layers = _mean_band(agg, x, methods, s, _y_scale(log_y, drawn),
+    layers = _mean_band(agg, x, methods, s, _y_scale(log_y, drawn), y_title=y_title,
                         y_axis=_y_axis(log_y, drawn), raw=df, metric=metric)
     if rule is not None:
         mark = alt.Chart(pd.DataFrame({"value": [float(rule[0])], "text": [rule[1]]}))

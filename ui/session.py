@@ -204,6 +204,7 @@ def page_header(title, caption=None):
                            on_click="ignore", key="ux.dl.scenario",
                            icon=":material/download:")
         slides_panel.download_button()
+        slides_panel.talk_button()
         upload = st.file_uploader("Load a scenario file", type=["json"],
                                   key=state.widget_key("scenario_file"))
         st.caption("The link in the address bar reopens this exact state in any browser "
