@@ -127,6 +127,22 @@ def floor_for(comparison, k, progress=None):
                          draw_outputs=comparison.output_set != "none")
 
 
+def cached_floor(comparison, k):
+    """The Floor ``floor_for(comparison, k)`` would return, if it is in the cache; else None
+    (nothing is computed: a work estimate asks this).
+    """
+    try:
+        forget = check_forget(comparison.forget, comparison.prepared.ctx.y)
+    except InputError:
+        return None
+    return _FLOORS.get(_floor_key(comparison.prepared, forget, k,
+                                  comparison.output_set != "none"))
+
+
+def _floor_key(prepared, forget, k, draw_outputs):
+    return (data_key(prepared), tuple(forget), int(k), bool(draw_outputs))
+
+
 def retrain_floor(prepared, forget, reference, reference_eps_rel, k, progress=None,
                   draw_outputs=True):
     """The Floor of K retrainings on R = S minus ``forget`` against ``reference`` (the
@@ -138,7 +154,7 @@ def retrain_floor(prepared, forget, reference, reference_eps_rel, k, progress=No
     """
     check_integer("floor", k, 2, MAX_FLOOR)
     forget = check_forget(forget, prepared.ctx.y)
-    key = (data_key(prepared), tuple(forget), int(k), bool(draw_outputs))
+    key = _floor_key(prepared, forget, k, draw_outputs)
     if key in _FLOORS:
         return _FLOORS.get(key)
     start = time.perf_counter()

@@ -222,12 +222,28 @@ def load_npz(source) -> Dataset:
 
 
 def load_file(path_or_upload, name: str | None = None) -> Dataset:
-    """load_csv or load_npz by the suffix of `name` (default: the path or the upload's .name)."""
+    """load_csv or load_npz by the suffix of `name` (default: the path or the upload's .name).
+
+    A given ``name`` is also what every error message calls the file (an upload stored
+    under its hash is still called by the name it was uploaded with).
+    """
     if name is None:
         if isinstance(path_or_upload, (str, Path)):
             name = str(path_or_upload)
         else:
             name = getattr(path_or_upload, "name", None) or ""
+    elif isinstance(path_or_upload, (str, Path)) or not getattr(path_or_upload, "name", None):
+        if isinstance(path_or_upload, (str, Path)):
+            try:
+                path_or_upload = Path(path_or_upload).read_bytes()
+            except OSError as err:
+                raise InputError(f"Cannot read {Path(name).name!r}: {err.strerror}.") from None
+        elif hasattr(path_or_upload, "read"):
+            if hasattr(path_or_upload, "seek"):
+                path_or_upload.seek(0)
+            path_or_upload = path_or_upload.read()
+        path_or_upload = io.BytesIO(bytes(path_or_upload))
+        path_or_upload.name = Path(name).name           # what the messages call it
     suffix = Path(name).suffix.lower()
     loaders = {".csv": load_csv, ".npz": load_npz}
     if suffix in loaders:

@@ -57,8 +57,8 @@ with hist:
     steps = (state.get("history"), state.get("scale"), state.get("sequential"))
     history = jobs.result("history", cached.key_of(sc, *steps),
                           lambda progress: cached.history_table(sc, *steps, _progress=progress),
-                          "Measuring each removal", cached.cost(sc, certificates=2 * len(
-                              steps[0] or ()), trainings=len(steps[0] or ())), stop=False)
+                          "Measuring each removal", cached.history_cost(sc, *steps),
+                          stop=False)
     if history is not None:
         widgets.table(history, "history of removals", hide_index=True,
                       column_config={c: st.column_config.NumberColumn(format="%.3g") for c in

@@ -34,6 +34,8 @@ def fresh_caches():
         st = sys.modules["streamlit"]
         st.cache_data.clear()
         st.cache_resource.clear()
+    if "ui.cached" in sys.modules:        # its index of results at hand, with the caches
+        sys.modules["ui.cached"]._READY.clear()
     yield
 
 

@@ -34,3 +34,35 @@ def test_the_kkt_maps_mark_forgotten_points_in_both_maps(open_app, no_trouble):
     assert rules_in(before) and rules_in(after)
     caption = next(c.value for c in at.caption if "neuron-point pair" in c.value)
     assert "both maps" in caption and "dashed" in caption
+
+
+def test_a_rejected_upload_after_a_good_one_turns_train_off(open_app, no_trouble):
+    """Issue 20: after three.csv was rejected, Train retrained the previous file; the pages
+    called the file by its stored hash and the messages 'uploaded CSV'."""
+    import io
+
+    import numpy as np
+
+    from tests.helpers import shown
+    from ui import state
+
+    def widget(at, kind, name):
+        prefix = f"{state.PREFIX}w.{name}."
+        return next(w for w in getattr(at, kind) if w.key and w.key.startswith(prefix))
+
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((14, 120)) / np.sqrt(120), np.repeat([0, 1], 7)
+    buffer = io.BytesIO()
+    np.savez(buffer, X=X, y=y)
+    at = open_app("pages/2_data.py", **SMALL)
+    widget(at, "selectbox", "source").set_value("upload").run()
+    widget(at, "file_uploader", "upload").set_value(
+        ("points.npz", buffer.getvalue(), "application/octet-stream")).run()
+    no_trouble(at)
+    assert not at.button(key="ux.train").disabled
+    assert any(shown(c.value) == "Data file: points.npz" for c in at.caption)
+    three = b"a,b,label\n1,2,x\n3,4,y\n5,6,z\n"
+    widget(at, "file_uploader", "upload").set_value(("three.csv", three, "text/csv")).run()
+    errors = [shown(e.value) for e in at.error]
+    assert len(errors) == 1 and "three.csv" in errors[0] and "uploaded CSV" not in errors[0]
+    assert at.button(key="ux.train").disabled

@@ -16,6 +16,7 @@ from present.text import as_text, fmt
 from tests.helpers import settle
 from tests.naive import BUILTIN_LABELS as METHOD_LABELS
 from tests.naive import BUILTIN_METHODS as METHODS
+from ui import cached
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 SMALL = dict(n_samples=16, dim=160, width=16, steps=150)
@@ -26,6 +27,7 @@ def fresh_caches():
     st.cache_data.clear()
     st.cache_resource.clear()
     memo.clear_all()
+    cached._READY.clear()
     yield
 
 

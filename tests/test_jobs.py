@@ -18,6 +18,7 @@ from core.errors import Cancelled, InputError
 from core.scenario import Scenario
 from core.train import CHUNK_WORK, chunk_bounds, train
 from core.validate import work_estimate
+from tests.helpers import settle
 from ui import cached, jobs, state
 from ui import job as job_module
 from ui.job import Cost, Job, Status, Work
@@ -321,3 +322,29 @@ def test_work_over_the_time_or_the_memory_limit_asks(monkeypatch):
     assert "more than its limit of 10 s" in jobs.over_limit(Cost(11.0, 100.0))
     assert "600 MB of memory" in jobs.over_limit(Cost(1.0, 600.0))
     assert jobs.over_limit(None) == "" and jobs.over_limit(Cost()) == ""
+
+
+def test_a_big_link_shows_the_pages_asks_once_and_a_second_session_reuses_it(monkeypatch):
+    """Issue 20: while a linked scenario waited or trained, every page showed only the bar;
+    after Start anyway the comparison asked again; reopening the link asked again although
+    the server had trained it."""
+    monkeypatch.setenv("UNLEARN_MAX_SECONDS", "1e-6")        # every piece of work asks
+    link = {k: str(v) for k, v in SMALL.items()}
+    at = app(**link)
+    no_trouble(at)
+    assert session_jobs(at)["link"].status is Status.ASKING
+    assert any(t.key and t.key.startswith(state.PREFIX + "w.presentation.") for t in at.toggle)
+    at.switch_page("pages/1_overview.py").run()
+    assert any("Gradient descent on a linear model" in m.value for m in at.markdown)
+    at.switch_page("pages/3_unlearn.py").run()
+    at.button(key="ux.jobbar.confirm.link").click().run()
+    assert wait_for(session_jobs(at)["link"])
+    settle(at.run())
+    no_trouble(at)
+    assert at.session_state["ux.scenario"] == Scenario(**SMALL)
+    assert not [j for j in session_jobs(at).values() if j.status is Status.ASKING]
+    assert at.get("vega_lite_chart") and at.metric                 # the page, the cards
+    again = app(**link)                                          # a new session, same link
+    no_trouble(again)
+    assert not [j for j in session_jobs(again).values() if j.status is Status.ASKING]
+    assert again.session_state["ux.scenario"] == Scenario(**SMALL)

@@ -10,6 +10,7 @@ import importlib
 import io
 import json
 import threading
+import weakref
 from pathlib import Path
 
 import altair as alt
@@ -34,16 +35,28 @@ UPLOAD_DIR = APP_DIR / ".uploads"
 HASH = {Scenario: lambda sc: json.dumps(sc.to_dict(), sort_keys=True)}
 
 
+class WorkKey(str):
+    """A job key (a string) that knows the scenario it is about: confirming one piece of
+    work above the limits confirms the work that follows on that scenario (``ui.jobs``)."""
+
+    scope: str
+
+
 def key_of(scenario, *rest):
     """A string naming the work on ``scenario`` (and forget list, c, ...): job keys."""
-    return json.dumps([scenario.to_dict(), *[list(r) if isinstance(r, tuple) else r
-                                             for r in rest]], sort_keys=True)
+    key = WorkKey(json.dumps([scenario.to_dict(), *[list(r) if isinstance(r, tuple) else r
+                                                    for r in rest]], sort_keys=True))
+    key.scope = json.dumps([scenario.to_dict()], sort_keys=True)
+    return key
 
 
-def cost(scenario, certificates=1, trainings=1):
+def cost(scenario, certificates=1, trainings=1, result=None):
     """The expected cost (``ui.job.Cost``) of ``trainings`` trainings of the scenario (0:
     none) plus ``certificates`` certificates on this machine
-    (``core.validate.work_estimate``): 1 and 1 for ``prepared``."""
+    (``core.validate.work_estimate``): 1 and 1 for ``prepared``. Nothing when ``result``
+    (the ``is_ready`` name of the work's result) is at hand already."""
+    if result is not None and is_ready(scenario, *result):
+        return Cost(0.0, 0.0)
     sc = scenario
     n, d = (sc.n_samples, sc.dim) if not sc.data_file else _file_shape(sc)
     seconds = work_estimate(n, sc.lift or d, sc.width, sc.n_steps * trainings, sc.is_relu,
@@ -129,13 +142,32 @@ def _dataset(scenario):
     if not found:
         raise InputError(f"The uploaded file {scenario.data_file!r} is no longer on this "
                          "server: upload it again on Data & training.")
-    return load_file(str(path))
+    return load_file(str(path), name=uploads.original_name(path) or path.name)
+
+
+# The trained scenarios and comparisons this process has computed, while anything (the
+# cache, a session's job) still holds them, by job key: a new session opening the same link
+# gets them at once, and its work estimates know they cost nothing (``is_ready``).
+_READY = weakref.WeakValueDictionary()
+
+
+def is_ready(scenario, *rest):
+    """Whether the result named by ``key_of(scenario, *rest)`` is at hand: ``()`` for
+    ``prepared``, ``("comparison", forget, scale, sequential)`` for ``comparison``."""
+    return key_of(scenario, *rest) in _READY
+
+
+def prepared(scenario, _progress=None):
+    """core.compare.prepare: data, training (with progress), certificate on S."""
+    ready = _READY.get(key_of(scenario))
+    return ready if ready is not None else _prepared(scenario, _progress)
 
 
 @st.cache_resource(max_entries=8, hash_funcs=HASH, show_spinner=False)
-def prepared(scenario, _progress=None):
-    """core.compare.prepare: data, training (with progress), certificate on S."""
-    return engine.prepare(scenario, progress=_progress, dataset=_dataset(scenario))
+def _prepared(scenario, _progress=None):
+    result = engine.prepare(scenario, progress=_progress, dataset=_dataset(scenario))
+    _READY[key_of(scenario)] = result
+    return result
 
 
 def checked(scenario, forget):
@@ -158,6 +190,10 @@ def comparison(scenario, forget, scale=1.0, sequential=False, _progress=None):
     keys a cache on the arguments as passed, defaults not filled in: every call goes
     through here with all of them, so that equal requests share one entry.)
     """
+    key = key_of(scenario, "comparison", tuple(forget), float(scale), bool(sequential))
+    ready = _READY.get(key)
+    if ready is not None:
+        return ready
     return _comparison(scenario, tuple(forget), float(scale), bool(sequential), _progress)
 
 
@@ -172,7 +208,7 @@ def _comparison(scenario, forget, scale, sequential, _progress=None):
                             retrained=retrain, progress=lambda done, total: report(
                                 0.5 + 0.5 * done / total,
                                 f"Certified {done} of {total} methods"))
-    _comparisons_done().add(key_of(scenario, forget, scale, sequential))
+    _READY[key_of(scenario, "comparison", forget, scale, sequential)] = result
     return result
 
 
@@ -183,18 +219,12 @@ def _points(forget):
 def history_row(scenario, forget, scale=1.0, sequential=False):
     """eps_rel of GA and of doing nothing, and GA's cosine to retrain, for one forget set.
 
-    Reuses the comparison's certificates when the page has computed it (``comparison`` is
-    cached; ``_comparisons_done`` says whether it is), else certifies GA and doing nothing.
+    Reuses the comparison's certificates when the page has computed it (``is_ready``),
+    else certifies GA and doing nothing.
     """
     forget, scale, sequential = tuple(forget), float(scale), bool(sequential)
-    key = key_of(scenario, forget, scale, sequential)
-    return _history_row(scenario, forget, scale, sequential, _done=key in _comparisons_done())
-
-
-@st.cache_resource(show_spinner=False)
-def _comparisons_done():
-    """Keys of the comparisons computed in this process (a set shared by sessions)."""
-    return set()
+    done = is_ready(scenario, "comparison", forget, scale, sequential)
+    return _history_row(scenario, forget, scale, sequential, _done=done)
 
 
 @st.cache_data(max_entries=256, hash_funcs=HASH, show_spinner=False)
@@ -210,6 +240,18 @@ def _history_row(scenario, forget, scale, sequential, _done=False):
                 do_nothing_eps_rel=res["do_nothing"].certificate.eps_rel,
                 ga_cosine_to_retrain=res["ga"].cosine_to_retrain,
                 ga_tau=res["ga"].certificate.tau)
+
+
+def history_cost(scenario, history, scale=1.0, sequential=False):
+    """The cost of ``history_table``: a retraining and two certificates for each removal
+    whose comparison is not at hand (``is_ready``)."""
+    done, missing = (), 0
+    for action in history or ():
+        done += tuple(action)
+        missing += not is_ready(scenario, "comparison", done, float(scale), bool(sequential))
+    if not missing:
+        return Cost(0.0, 0.0)
+    return cost(scenario, certificates=2 * missing, trainings=missing)
 
 
 def history_table(scenario, history, scale=1.0, sequential=False, _progress=None):

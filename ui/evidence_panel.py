@@ -15,6 +15,7 @@ from core.errors import InputError
 from present import forgetting_figures, methods_view
 from present.text import number_formats
 from ui import cached, jobs, state, widgets
+from ui.job import Cost
 
 FLOOR_CHOICES = (2, 4, 8, 16, 32)
 ULIRA_CHOICES = (4, 8, 16, 32, 64)
@@ -42,13 +43,14 @@ def evidence(scenario, forget, comparison, params_json, floor_k, ulira_k, relear
 
 def card_floor(scenario, forget, comparison, k=8):
     """Retraining's floor behind the Unlearn cards (the "floor" job); None while it runs."""
-    from core.floor import floor_for
+    from core.floor import cached_floor, floor_for
 
     key = cached.key_of(scenario, forget, k)
+    cost = Cost(0.0, 0.0) if cached_floor(comparison, k) is not None else _cost(scenario, k)
     return jobs.result("floor", key, lambda progress: floor_for(
         comparison, k, lambda done, total: progress(done / total, f"Retraining {done} of "
                                                                     f"{total} (floor)")),
-        "Retraining's floor", _cost(scenario, k), stop=False)
+        "Retraining's floor", cost, stop=False)
 
 
 def controls():

@@ -14,7 +14,7 @@ from core.scenario import DEFAULT_STEPS, LOSSES, MAX_STEPS, MAX_WIDTH, OPTIMIZER
 from core.transform import PREPROCESS, PREPROCESS_LABELS
 from core.validate import MAX_LIFT
 from present.text import as_text
-from ui import cached, session, state
+from ui import cached, session, state, uploads
 from ui.widgets import show_error
 
 UPLOAD = "upload"
@@ -106,8 +106,9 @@ def _upload_section(d):
     if upload is not None:
         stored, err, _ = state.once_per_upload(
             "data", upload.file_id, lambda: cached.store_upload(upload.name, upload.getvalue()))
-        if err is not None:
+        if err is not None:             # Train stays off until a valid file is in
             show_error(err, "Nothing was changed: fix the file and upload it again.")
+            d["data_file"] = None
         else:
             path, ds = stored
             d["data_file"] = path
@@ -115,7 +116,7 @@ def _upload_section(d):
             st.success(f"{as_text(upload.name)}: n = {ds.n_samples}, d = {ds.dim}{test}.",
                        icon=":material/description:")
     if d["data_file"]:
-        st.caption(f"Data file: {as_text(d['data_file'])}")
+        st.caption(f"Data file: {as_text(uploads.display_name(d['data_file'], 'the upload'))}")
         _scaling_section(d)
     else:
         st.info("Upload a file, then press Train.")

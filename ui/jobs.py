@@ -103,14 +103,14 @@ def start(slot, key, fn, label, cost=None, on_done=None, wait=0.0):
         current.cancel()
     job = Job(Work(slot, key, label, fn, cost or Cost(), on_done), _session_id())
     state.put_job(slot, job)
-    if not over_limit(job.work.cost) or state.is_confirmed(key):
+    if not over_limit(job.work.cost) or state.is_confirmed(_scope(key)):
         job.start()
         if wait > 0 and job.wait(wait) is not Status.RUNNING and on_done is not None:
             collect()
     return job
 
 
-def result(slot, key, fn, label, cost=None, waiting=None, stop=True):
+def result(slot, key, fn, label, cost=None, waiting=None, stop=True, show=True):
     """``fn(progress)``'s value for the inputs ``key``, computed as the job of ``slot``.
 
     New work is started and waited for up to QUICK_WAIT seconds. Done: its value is
@@ -118,7 +118,8 @@ def result(slot, key, fn, label, cost=None, waiting=None, stop=True):
     raised (again on later calls, without recomputing). Otherwise the page says what runs
     (``waiting``), waiting for a confirmation, or cancelled (with Start again), and stops
     there (``stop=False``: goes on, and None means not ready); a job started in this run
-    reruns the app so that the status bar shows it.
+    reruns the app so that the status bar shows it. ``show=False`` draws nothing (the
+    caller says it elsewhere).
     """
     job = get(slot)
     fresh = job is None or job.key != key
@@ -132,7 +133,9 @@ def result(slot, key, fn, label, cost=None, waiting=None, stop=True):
             f"{label} failed: {job.error}")
     if job.status.active and fresh:
         st.rerun()                      # the status bar, drawn before, shows it from now on
-    if job.status is Status.CANCELLED:
+    if not show:
+        pass
+    elif job.status is Status.CANCELLED:
         st.info(f"{label} was cancelled; nothing was changed.", icon=":material/cancel:")
         st.button("Start again", key=f"ux.job.again.{slot}", on_click=drop, args=(slot,),
                   icon=":material/replay:")
@@ -145,11 +148,17 @@ def result(slot, key, fn, label, cost=None, waiting=None, stop=True):
     return None
 
 
+def _scope(key):
+    """What a confirmation covers: the key's scenario (``ui.cached.WorkKey``), else the key."""
+    return getattr(key, "scope", key)
+
+
 def confirm(slot):
-    """Button callback: start the asking job of ``slot`` (and allow its key from now on)."""
+    """Button callback: start the asking job of ``slot``; from now on, work on the same
+    scenario does not ask again (the comparison after a confirmed training, say)."""
     job = get(slot)
     if job is not None and job.status is Status.ASKING:
-        state.confirm_work(job.key)
+        state.confirm_work(_scope(job.key))
         job.start()
 
 

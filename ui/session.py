@@ -64,6 +64,9 @@ def start_session(warm_up, method_files=None):
                 warm_up()
                 _WARM.set()
     prep = _current_model()
+    if prep is None:        # the linked scenario trains (or waits for a confirmation):
+        state.sync_url()    # the pages draw what needs no model (``require_prepared``)
+        return
     if state.get("history") is None:
         state.set_history((default_forget(prep),))
     try:
@@ -80,7 +83,8 @@ def _current_model():
     (a link alone never starts such work). Declined, cancelled or failing: the default demo.
     """
     sc = state.get("scenario")
-    if state.was_trained(cached.key_of(sc)):
+    if state.was_trained(cached.key_of(sc)) or cached.is_ready(sc):
+        state.mark_trained(cached.key_of(sc))         # another session trained it: reuse
         return cached.prepared(sc)
     job = jobs.get("link")
     if job is not None and job.key == cached.key_of(sc) and job.status is Status.CANCELLED:
@@ -91,7 +95,11 @@ def _current_model():
         sc = state.get("scenario")
     try:
         prep = jobs.result("link", cached.key_of(sc), cached.training_work(sc),
-                           "Training the linked scenario", cached.cost(sc))
+                           "Training the linked scenario", cached.cost(sc, result=()),
+                           stop=False,
+                           show=False)
+        if prep is None:
+            return None
     except InputError as err:
         jobs.drop("link")
         show_error(err, "The link's scenario could not be trained; showing the default demo.")
@@ -147,9 +155,21 @@ def require_router():
 
 
 def require_prepared():
-    """The current scenario's Prepared, or an error with a way out (then the page stops)."""
+    """The current scenario's Prepared, or an error with a way out (then the page stops);
+    while the linked scenario trains or waits for a confirmation, a line saying so (the
+    page stops there, under its header)."""
+    sc = state.get("scenario")
+    if not state.was_trained(cached.key_of(sc)):
+        job = jobs.get("link")
+        if job is not None and job.status is Status.ASKING:
+            st.info("Training the linked scenario waits for your confirmation (above).",
+                    icon=":material/schedule:")
+        else:
+            st.caption(":material/hourglass_top: Training the linked scenario (progress "
+                       "above); this page shows it when it is done.")
+        st.stop()
     try:
-        return cached.prepared(state.get("scenario"))
+        return cached.prepared(sc)
     except InputError as err:
         show_error(err)
         st.page_link(PAGES["data"], label="Change the settings on Data & training")
@@ -162,7 +182,7 @@ def _comparison_work():
                               state.get("sequential"))
     return (cached.key_of(sc, forget, scale, seq),
             lambda progress: cached.comparison(sc, forget, scale, seq, _progress=progress),
-            cached.cost(sc, certificates=3))
+            cached.cost(sc, certificates=3, result=("comparison", forget, scale, seq)))
 
 
 def start_comparison():
