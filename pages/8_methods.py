@@ -45,11 +45,10 @@ quality = st.container()              # drawn after the evidence, which gives it
 found = evidence_panel.show(sc, forget, comp, params_json, pres)
 with quality:
     frame = methods_view.quality_frame(comp, found.floor if found else None)
-    if frame["grad_evals"].notna().any():       # exact alone has no gradient count
-        widgets.chart(cached.spec(methods_view.quality_cost_chart, frame, pres),
-                      "methods quality against cost")
+    widgets.chart(cached.spec(methods_view.quality_cost_chart, frame, pres),
+                  "methods quality against cost")
     shown = frame.drop(columns=[c for c in frame if c == "method" or "_floor_" in c])
-    widgets.table(shown, "methods quality and cost", hide_index=True,
+    widgets.table(shown, "methods quality and cost", hide_index=True, titles={"label": "method"},
                   column_config={c: st.column_config.NumberColumn(format="%.4g")
                                  for c in shown.select_dtypes("number").columns})
 
@@ -88,5 +87,6 @@ widgets.chart(cached.spec(methods_view.mia_distribution_chart, shadow_frame, cur
                           pres), "membership audit distributions")
 widgets.chart(cached.spec(methods_view.p_member_chart, audited, pres), "membership p_member")
 widgets.table(audited.drop(columns="method"), "membership audit", hide_index=True,
+              titles={"label": "method"},
               column_config={c: st.column_config.NumberColumn(format="%.4g", help=h)
                              for c, h in methods_view.AUDIT_HELP.items()})

@@ -28,13 +28,14 @@ LOG_METRICS = ("eps", "eps_rel", "delta", "tau", "seconds")
 LOG_PARAMS = ("dim", "n_samples", "width")
 
 
-def method_color(methods):
-    """The colour channel of the methods' labels, in the one palette (present.palette)."""
+def method_color(methods, symbol="stroke"):
+    """The colour channel of the methods' labels, in the one palette (present.palette);
+    the legend's marks look like the chart's: a line ("stroke") or a dot ("circle")."""
+    legend = (alt.Legend(symbolType="stroke", symbolStrokeWidth=4, symbolOpacity=1)
+              if symbol == "stroke" else   # opaque: pale seed dots share this legend
+              alt.Legend(symbolType=symbol, symbolOpacity=1, symbolStrokeWidth=0))
     return alt.Color("label:N", title=None, sort=[label(m) for m in methods],
-                     scale=palette.scale(methods),
-                     # opaque symbols: the seeds' pale dots share this legend with the lines
-                     legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=4,
-                                       symbolOpacity=1))
+                     scale=palette.scale(methods), legend=legend)
 
 
 def aggregate(frame, x, metric, by=("method",)):

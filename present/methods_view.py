@@ -10,6 +10,7 @@ import pandas as pd
 from core.registry import reference_name
 from core.report import format_params, methods_frame, mia_verdict
 from present.figures import method_color
+from present.labels import nudge_apart, rows_apart, text_width, to_pixels
 from present.palette import label
 from present.style import finish, style
 
@@ -103,27 +104,48 @@ def floor_sentence(row):
     return f"outside retraining's floor: {what} {ratio:.3g}× its largest"
 
 
+SOLVER_COST = 0.3      # where a method without a gradient count (the exact SVM) is drawn
+
+
 def quality_cost_chart(frame, presentation=False, width=240, height=200):
-    """One panel per quality metric: the metric against grad_evals (log), a point a method."""
+    """One panel per quality metric: the metric against grad_evals (log), a point a method.
+
+    A method that is not gradient based (the exact SVM's dual solver) sits at "solver", left
+    of 1 gradient; names are nudged apart where they would overlap (``present.labels``).
+    """
     s = style(presentation)
-    data = frame[frame["grad_evals"].notna()].copy()
-    data["cost"] = np.maximum(data["grad_evals"].astype(float), 1.0)
+    data = frame.copy()
+    solver = data["grad_evals"].isna()
+    data["cost"] = np.where(solver, SOLVER_COST,
+                            np.maximum(data["grad_evals"].astype(float).fillna(1.0), 1.0))
     methods = list(data["method"])
+    ticks = ([SOLVER_COST] if solver.any() else []) + [
+        t for t in COST_TICKS if t <= 1.5 * float(data["cost"].max())]
+    xdom = [min(ticks) / 1.3, max(float(data["cost"].max()) * 1.3, 2.0)]
     panels = []
     for metric, (axis, title) in QUALITY.items():
         if metric not in data or data[metric].isna().all():
             continue
-        base = alt.Chart(data).encode(
-            x=alt.X("cost:Q", scale=alt.Scale(type="log"), title=COST_TITLE,
-                    axis=alt.Axis(values=[t for t in COST_TICKS
-                                          if t <= 1.5 * float(data["cost"].max())],
-                                  format="~s")),
-            y=alt.Y(f"{metric}:Q", title=axis, scale=alt.Scale(zero=False)),
-            color=method_color(methods),
+        shown = data[data[metric].notna()].copy()
+        font = s.font - 2
+        ydom = [float(shown[metric].min()), float(shown[metric].max())]
+        pad = 0.05 * (ydom[1] - ydom[0] or abs(ydom[0]) or 1.0)
+        ydom = [ydom[0] - pad, ydom[1] + pad]
+        dy = nudge_apart(to_pixels(shown["cost"], xdom, width, log=True) + 8,
+                         to_pixels(shown[metric], ydom, height, reverse=True),
+                         text_width(shown["label"], font), font)
+        shown["label_y"] = shown[metric] - dy * (ydom[1] - ydom[0]) / height   # px to data
+        base = alt.Chart(shown).encode(
+            x=alt.X("cost:Q", scale=alt.Scale(type="log", domain=xdom), title=COST_TITLE,
+                    axis=alt.Axis(values=ticks, format="~s", labelExpr=(
+                        "datum.value < 1 ? 'solver' : datum.label"))),
+            y=alt.Y(f"{metric}:Q", title=axis, scale=alt.Scale(domain=ydom, nice=False)),
+            color=method_color(methods, symbol="circle"),
             tooltip=["label", alt.Tooltip(f"{metric}:Q", format=".4g"), "grad_evals",
                      alt.Tooltip("seconds:Q", format=".3g"), "params"])
         layers = [base.mark_point(filled=True, size=s.point),
-                  base.mark_text(dx=8, align="left", fontSize=s.font - 2).encode(text="label:N")]
+                  base.mark_text(dx=8, align="left", fontSize=font).encode(
+                      text="label:N", y=alt.Y("label_y:Q"))]
         if f"{metric}_floor_min" in data:        # retraining's noise floor on this axis
             band = data.head(1)[[f"{metric}_floor_min", f"{metric}_floor_max"]]
             layers.insert(0, alt.Chart(band).mark_rect(color="#d9dde3", opacity=0.8).encode(
@@ -192,7 +214,11 @@ def mia_distribution_chart(shadows, curves, methods, presentation=False, width=7
         thickness=2, size=14, opacity=0.7, orient="vertical").encode(
         x="s:Q", y="density:Q", color=alt.Color("kind:N", scale=KIND_SCALE, legend=None))
     shown = methods[np.isfinite(methods["s"])].sort_values("s").reset_index(drop=True)
-    shown = shown.assign(level=peak * (0.95 - 0.12 * (shown.index % 5)) ** 2)
+    lo = min(float(curves["s"].min()), float(shown["s"].min()) if len(shown) else 0.0)
+    hi = max(float(curves["s"].max()), float(shown["s"].max()) if len(shown) else 1.0)
+    rows = rows_apart(to_pixels(shown["s"], [lo, hi], width) + 4,
+                      text_width(shown["label"], s.font - 2))       # names never overlap
+    shown = shown.assign(level=peak * np.clip(0.95 - 0.12 * rows, 0.05, None) ** 2)
     rules = alt.Chart(shown).mark_rule(strokeWidth=s.stroke, strokeDash=[5, 3]).encode(
         x="s:Q", color=method_color(names).legend(None),
         tooltip=["label", alt.Tooltip("s:Q", format=".4g"),

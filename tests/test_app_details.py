@@ -66,3 +66,24 @@ def test_a_rejected_upload_after_a_good_one_turns_train_off(open_app, no_trouble
     errors = [shown(e.value) for e in at.error]
     assert len(errors) == 1 and "three.csv" in errors[0] and "uploaded CSV" not in errors[0]
     assert at.button(key="ux.train").disabled
+
+
+def chart_rows(el):
+    """Every dataset row of a chart element (Arrow datasets of the spec)."""
+    import pyarrow as pa
+    rows = []
+    for ds in el.proto.datasets:
+        rows += pa.ipc.open_stream(ds.data.data).read_all().to_pylist()
+    return rows
+
+
+def test_the_exact_svm_is_drawn_on_the_methods_chart(open_app, no_trouble):
+    """Issue 20: with the linear model "exact SVM" was selected but never drawn (it has no
+    gradient count); it is drawn at "solver"."""
+    at = open_app("pages/8_methods.py", model="linear", n_samples=12, dim=90)
+    no_trouble(at)
+    quality = next(el for el in at.get("vega_lite_chart")
+                   if "gradient evaluations" in el.proto.spec)
+    drawn = {row.get("method") for row in chart_rows(quality)}
+    assert {"exact", "ga", "retrain"} <= drawn
+    assert "'solver'" in quality.proto.spec

@@ -138,3 +138,48 @@ def test_no_index_label_covers_another_point_of_a_dense_plane(server):
                 page.close()
         finally:
             browser.close()
+
+
+TEXT_OVERLAPS_JS = """(chartIndex) => {
+    const chart = document.querySelectorAll('[data-testid="stVegaLiteChart"]')[chartIndex];
+    const boxes = [...chart.querySelectorAll('g.mark-text.role-mark > text')]
+        .filter(t => t.textContent.trim()).map(t => [t.textContent, t.getBoundingClientRect(),
+                                                    t.closest('g.mark-group.role-scope')]);
+    const bad = [];
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+        const [ta, a, ga] = boxes[i], [tb, b, gb] = boxes[j];
+        if (ga === gb && a.left < b.right - 1 && b.left < a.right - 1 &&
+            a.top < b.bottom - 1 && b.top < a.bottom - 1) bad.push([ta, tb]);
+    }
+    return [boxes.length, bad];
+}"""
+
+
+def test_method_names_do_not_overlap_on_the_methods_charts(server):
+    """Issue 20: "GA (one step)" over "GA (k steps)", "fine-tune" over "retrain", and the
+    audit's names on top of each other."""
+    chromium = require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page.goto(server + "/methods")
+            page.get_by_test_id("stVegaLiteChart").first.locator(
+                "g.mark-text.role-mark text").first.wait_for(timeout=180_000)
+            settled(page)
+            count, bad = page.evaluate(TEXT_OVERLAPS_JS, 0)
+            assert count >= 8 and bad == [], bad
+            page.get_by_text("run the audit").click()
+            page.get_by_test_id("stVegaLiteChart").nth(1).wait_for(timeout=180_000)
+            settled(page)
+            page.wait_for_timeout(1000)
+            charts = page.get_by_test_id("stVegaLiteChart").count()
+            audit = next(k for k in range(charts) if "density" in page.get_by_test_id(
+                "stVegaLiteChart").nth(k).inner_text())
+            count, bad = page.evaluate(TEXT_OVERLAPS_JS, audit)
+            assert count >= 8 and bad == [], bad
+            page.screenshot(path=str(ARTIFACTS / "methods_labels.png"), full_page=True)
+        finally:
+            browser.close()

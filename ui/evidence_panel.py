@@ -95,7 +95,7 @@ def show(scenario, forget, comparison, params_json, presentation):
     widgets.chart(cached.spec(forgetting_figures.forgetting_figure, frame, presentation),
                   "how forgotten is it")
     table = methods_view.evidence_table(comparison, found)
-    widgets.table(table, "how forgotten is it", hide_index=True,
+    widgets.table(table, "how forgotten is it", hide_index=True, titles={"label": "method"},
                   column_config={c: st.column_config.NumberColumn(format=f)
                                  for c, f in number_formats(table).items()})
     return found
