@@ -53,3 +53,19 @@ def context_for(scenario, dataset):
     v = output_weights(width) if scenario.is_relu else np.ones(1)
     return build_context(dataset.X, dataset.y, W0, v, scenario.is_relu,
                          dataset.X_test, dataset.y_test)
+
+
+def data_shape(scenario, raw=None):
+    """(n, d, n_test, generated) of a scenario's data as given (before the lift), for the
+    work estimate (core/estimate.py): generated data from the parameters alone; a preset or
+    a file (or ``raw``, the data when the caller has them) from the loaded arrays.
+    """
+    if raw is None and not scenario.data_file and not scenario.is_preset:
+        from core.data import TOY_KINDS
+
+        dim = 2 if scenario.data in TOY_KINDS else scenario.dim
+        n_test = scenario.n_test if scenario.data == "mixture" else 0
+        return scenario.n_samples, dim, n_test, True
+    raw = load_raw(scenario) if raw is None else raw
+    n_test = 0 if raw.X_test is None else int(raw.X_test.shape[0])
+    return int(raw.X.shape[0]), int(raw.X.shape[1]), n_test, False

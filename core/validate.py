@@ -19,13 +19,6 @@ MAX_LIFT = 20_000     # D of the random-feature lift
 MAX_LR = 1e6
 MAX_DIGITS = 12       # digits of an integer typed into a link or a command line
 MAX_FLOAT_CHARS = 40
-# Work model of ``work_estimate`` (seconds per unit of each part); see its docstring.
-WORK_OVERHEAD = 0.05
-WORK_DRAW = 2e-8          # one normal draw (data and W_0)
-WORK_STEP = 7e-11         # one multiply-add of a GD step's matrix product
-WORK_LOSS = 5e-9          # one loss/weight evaluation (n m per step)
-WORK_CERT_RELU = 5e-6     # times n^2.2
-WORK_CERT_LINEAR = 1e-8   # times n^2
 
 
 def check_choice(name, value, options):
@@ -181,23 +174,3 @@ def parse_int_list(text, name):
         raise InputError(f"{name}={_quote(str(text))} must be integers separated by commas, "
                          "like 3,8.")
     return tuple(int(p) for p in parts)
-
-
-def work_estimate(n_samples, dim, width, steps, is_relu=True, certificates=1):
-    """seconds ~ overhead + draws (n d + m d) + steps (step multiply-adds + n m) + certificates.
-
-    A rough model of prepare() (``certificates=1``) or of a comparison (3): drawing the data
-    and W_0 (WORK_DRAW per normal draw), each GD step's matrix product (m n^2 in Gram space
-    when n < d, 2 m n d in primal space, WORK_STEP per multiply-add, as core.train sizes its
-    chunks) plus its n m loss and weight evaluations (WORK_LOSS), and each certificate
-    (WORK_CERT_RELU n^2.2 for the ReLU net, WORK_CERT_LINEAR n^2 for the linear model).
-    The constants were fitted by timing runs on this machine (warm Numba cache, one BLAS
-    thread); use the result as an order of magnitude.
-    """
-    n, d = int(n_samples), int(dim)
-    m = int(width) if is_relu else 1
-    step_work = m * n * (n if n < d else 2 * d)
-    certificate = WORK_CERT_RELU * n ** 2.2 if is_relu else WORK_CERT_LINEAR * n ** 2
-    return (WORK_OVERHEAD + WORK_DRAW * (n * d + m * d)
-            + steps * (WORK_STEP * step_work + WORK_LOSS * n * m)
-            + certificates * certificate)

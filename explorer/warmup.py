@@ -1,4 +1,5 @@
-"""Compile every Numba kernel once, on tiny inputs (``python -m explorer.warmup``).
+"""Compile every Numba kernel once, on tiny inputs, and measure this machine's work-estimate
+rates (``python -m explorer.warmup``; core/estimate.py).
 
 ``make run`` and ``make test`` run this during installation, with NUMBA_CACHE_DIR set, so
 the compiled kernels are on disk before the first start: the app then loads them in about
@@ -56,6 +57,12 @@ def main():
     start = time.perf_counter()
     warm_up()
     print(f"Kernels ready in {time.perf_counter() - start:.1f} s.", flush=True)
+    from core.estimate import calibrate, rates_path
+
+    start = time.perf_counter()
+    calibrate()
+    print(f"Work-estimate rates of this machine measured in {time.perf_counter() - start:.1f} s "
+          f"({rates_path()}).", flush=True)
     return 0
 
 

@@ -48,7 +48,7 @@ with results:
         curves = jobs.result(
             "curves", cached.key_of(sc), lambda progress: cached.training_curves(
                 sc, _progress=progress), "Certifying the training snapshots",
-            cached.cost(sc, certificates=12, trainings=0), stop=False)
+            cached.cost(sc, certificates=12), stop=False)
         for col, field in zip(st.columns(3, gap="small") if curves is not None else (),
                               charts.TRAINING_PANELS):
             with col:

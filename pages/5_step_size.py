@@ -40,7 +40,7 @@ try:
             sc, tuple(points), scales,
             _progress=lambda f: progress(f, f"Sweeping c over [0, 2]: {f:.0%}")),
         "Retraining, then sweeping c over [0, 2]",
-        cached.cost(sc, certificates=len(scales)))
+        cached.cost(sc, trainings=1, certificates=len(scales)))
     ref = cached.comparison(sc, tuple(points)).methods["retrain"]
 except InputError as err:
     widgets.show_error(err, "Choose other points.")

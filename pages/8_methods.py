@@ -36,7 +36,7 @@ try:       # a job like every other (ui.jobs): progress and Cancel in the status
         "methods", cached.key_of(sc, forget, list(chosen), params_json),
         lambda progress: cached.methods_comparison(sc, forget, chosen, params_json,
                                                    _progress=progress),
-        "Running and certifying the methods", cached.cost(sc, certificates=len(chosen)))
+        "Running and certifying the methods", cached.cost(sc, comparison=len(chosen)))
 except InputError as err:
     widgets.show_error(err, "Change the hyperparameters or the methods.")
     st.stop()
@@ -72,7 +72,8 @@ try:
         "audit", cached.key_of(sc, forget, list(chosen), params_json, shadows),
         lambda progress: cached.mia_audit(sc, forget, chosen, params_json, shadows,
                                           _progress=progress),
-        "Membership audit", cached.cost(sc, trainings=2 * shadows * len(forget)))
+        "Membership audit", cached.cost(sc, trainings=2 * shadows * len(forget),
+                                         certificates=len(forget)))
 except InputError as err:
     widgets.show_error(err, "Use fewer shadows or other data.")
     st.stop()

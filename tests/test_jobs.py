@@ -17,7 +17,6 @@ from core.compare import compare, default_forget, prepare, retrain_model
 from core.errors import Cancelled, InputError
 from core.scenario import Scenario
 from core.train import CHUNK_WORK, chunk_bounds, train
-from core.validate import work_estimate
 from tests.helpers import settle
 from ui import cached, jobs, state
 from ui import job as job_module
@@ -95,15 +94,6 @@ def test_a_job_of_a_closed_session_cancels_itself(monkeypatch):
     job = Job(work, session_id="s1")
     job.progress(0.5, "half")
     assert (job.fraction, job.text) == (0.5, "half")
-
-
-def test_the_work_estimate_grows_with_every_size():
-    base = work_estimate(400, 20000, 300, 500)
-    assert work_estimate(800, 20000, 300, 500) > base
-    assert work_estimate(400, 40000, 300, 500) > base
-    assert work_estimate(400, 20000, 600, 500) > base
-    assert work_estimate(400, 20000, 300, 1000) > base
-    assert work_estimate(400, 20000, 300, 500, certificates=3) > base
 
 
 # ------------------------------------------------------------------ jobs in the app

@@ -20,15 +20,15 @@ import streamlit as st
 from streamlit import dataframe_util
 
 from core import compare as engine
-from core import registry
+from core import estimate, registry
 from core.errors import InputError
+from core.estimate import Cost
 from core.io import load_file
+from core.pipeline import data_shape
 from core.scenario import Scenario
 from core.unlearn import check_forget
-from core.validate import work_estimate
 from present import data_view as views
 from ui import uploads
-from ui.job import Cost
 
 APP_DIR = Path(__file__).resolve().parent.parent
 UPLOAD_DIR = APP_DIR / ".uploads"
@@ -50,27 +50,33 @@ def key_of(scenario, *rest):
     return key
 
 
-def cost(scenario, certificates=1, trainings=1, result=None):
-    """The expected cost (``ui.job.Cost``) of ``trainings`` trainings of the scenario (0:
-    none) plus ``certificates`` certificates on this machine
-    (``core.validate.work_estimate``): 1 and 1 for ``prepared``. Nothing when ``result``
-    (the ``is_ready`` name of the work's result) is at hand already."""
+def cost(scenario, *, prepare=False, trainings=0, certificates=0, svms=0, comparison=0,
+         result=None):
+    """The expected cost (``core.estimate.Cost``: seconds and peak MB on this machine) of
+    work on the scenario: ``prepare`` (data, training, certificate), ``trainings``
+    trainings, ``certificates`` certificates, ``svms`` exact SVMs, and a comparison of
+    ``comparison`` methods (retraining, certificates, output distances, the SVM of the
+    linear model). Nothing when ``result`` (the ``is_ready`` name of the work's result) is
+    at hand already."""
     if result is not None and is_ready(scenario, *result):
         return Cost(0.0, 0.0)
-    sc = scenario
-    n, d = (sc.n_samples, sc.dim) if not sc.data_file else _file_shape(sc)
-    seconds = work_estimate(n, sc.lift or d, sc.width, sc.n_steps * trainings, sc.is_relu,
-                            certificates=certificates)
-    return Cost(seconds=seconds)
+    shape = _shape(scenario)
+    total = estimate.work_cost(shape, scenario, prepare=prepare, trainings=trainings,
+                               certificates=certificates, svms=svms)
+    if comparison:
+        total = total + estimate.comparison_cost(shape, scenario, comparison,
+                                                 exact=not scenario.is_relu)
+    return total
 
 
-@st.cache_data(max_entries=16, hash_funcs=HASH, show_spinner=False)
-def _file_shape(scenario):
-    """(n, d) of an uploaded file (0, 0 when it cannot be read: training will say why)."""
+@st.cache_data(max_entries=32, hash_funcs=HASH, show_spinner=False)
+def _shape(scenario):
+    """(n, d, n_test, generated) of the scenario's data (``core.pipeline.data_shape``; an
+    upload is read; one that cannot be read has no size: training will say why)."""
     try:
-        return _dataset(scenario).X.shape
+        return data_shape(scenario, raw=_dataset(scenario))
     except InputError:
-        return 0, 0
+        return 0, 0, 0, False
 
 
 def to_spec(chart):

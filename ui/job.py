@@ -18,6 +18,7 @@ from typing import NamedTuple
 from streamlit import runtime
 
 from core.errors import Cancelled, InputError
+from core.estimate import Cost
 
 SESSION_GRACE = 10.0    # seconds a session may be disconnected before its jobs cancel
 LOG = logging.getLogger(__name__)
@@ -36,14 +37,6 @@ class Status(enum.Enum):
     def active(self):
         """Not ended yet (asking or running)."""
         return self in (Status.ASKING, Status.RUNNING)
-
-
-class Cost(NamedTuple):
-    """What a piece of work is expected to cost: seconds and peak memory (MB) on this
-    server (``core.estimate``); None where unknown."""
-
-    seconds: float | None = None
-    memory_mb: float | None = None
 
 
 class Work(NamedTuple):

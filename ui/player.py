@@ -224,7 +224,7 @@ def show(scenario, presentation):
             lambda progress: player_chart(scenario, presentation, _progress=lambda f: progress(
                 f, f"Certifying the training snapshots: {f:.0%}")),
             "Certifying the training snapshots",
-            cached.cost(scenario, certificates=N_RECORDS, trainings=0))
+            cached.cost(scenario, certificates=N_RECORDS))
     except InputError as err:
         st.info(as_text(err), icon=":material/info:")
         return

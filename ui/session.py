@@ -12,6 +12,7 @@ import streamlit as st
 
 from core.compare import default_forget
 from core.errors import InputError
+from core.registry import default_names
 from core.scenario import Scenario
 from present import share
 from present.text import as_text
@@ -95,7 +96,7 @@ def _current_model():
         sc = state.get("scenario")
     try:
         prep = jobs.result("link", cached.key_of(sc), cached.training_work(sc),
-                           "Training the linked scenario", cached.cost(sc, result=()),
+                           "Training the linked scenario", cached.cost(sc, prepare=True, result=()),
                            stop=False,
                            show=False)
         if prep is None:
@@ -127,7 +128,7 @@ def train_then(scenario, label, apply):
         start_comparison()
 
     jobs.start("train", cached.key_of(scenario), cached.training_work(scenario), label,
-               cached.cost(scenario), on_done=done, wait=jobs.QUICK_WAIT)
+               cached.cost(scenario, prepare=True), on_done=done, wait=jobs.QUICK_WAIT)
     st.rerun()
 
 
@@ -182,7 +183,8 @@ def _comparison_work():
                               state.get("sequential"))
     return (cached.key_of(sc, forget, scale, seq),
             lambda progress: cached.comparison(sc, forget, scale, seq, _progress=progress),
-            cached.cost(sc, certificates=3, result=("comparison", forget, scale, seq)))
+            cached.cost(sc, comparison=len(default_names(sc.model)),
+                        result=("comparison", forget, scale, seq)))
 
 
 def start_comparison():
