@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.data import Dataset, generate, regime_gauge_from_gram
-from core.diagnose import not_separating_message
+from core.diagnose import not_separating_message, remedies
 from core.errors import InputError
 from core.io import load_file
 from core.kkt import certify, holding
@@ -29,9 +29,9 @@ from core.models import (
 from core.presets import load_preset
 from core.registry import Task, get, reference_name, resolve
 from core.train import TrainedModel, train
-from core.transform import apply as transform_data
-from core.transform import step_scale
+from core.transform import for_scenario, step_scale
 from core.unlearn import check_forget, exact_svm, retained_index, retrain_without
+from core.validate import work_estimate
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,7 +93,7 @@ def load_dataset(scenario, raw=None):
     preprocessing and lift (core/transform.py, the one place for both).
     """
     raw = load_raw(scenario) if raw is None else raw
-    return transform_data(raw, scenario.preprocess, scenario.lift, scenario.seed)
+    return for_scenario(raw, scenario)
 
 
 def train_options(scenario, dataset=None):
@@ -131,7 +131,8 @@ def prepare(scenario, progress=None, dataset=None):
     """
     start = time.perf_counter()
     scenario = scenario.validated()
-    dataset = load_dataset(scenario, dataset)
+    raw = load_raw(scenario) if dataset is None else dataset
+    dataset = load_dataset(scenario, raw)
     ctx = context_for(scenario, dataset)
     gauge = regime_gauge_from_gram(ctx.K, dataset.dim)
     trained = None
@@ -141,12 +142,33 @@ def prepare(scenario, progress=None, dataset=None):
         trained = train(ctx, progress=progress, **train_options(scenario, dataset))
         model = trained.params
         if not np.all(margins(ctx, model) > 0):
-            raise InputError(not_separating_message(ctx, model, trained.history))
+            remedy = remedies(scenario, lambda sc: trained_min_margin(sc, raw),
+                              lambda sc: train_seconds(sc, raw))
+            raise InputError(not_separating_message(ctx, model, trained.history, remedy))
     original = certify(ctx, model, kink_tol=scenario.kink_tol, active_tol=scenario.active_tol,
                        progress=holding(progress, scenario.n_steps, scenario.n_steps))
     return Prepared(scenario=scenario, dataset=dataset, ctx=ctx, gauge=gauge,
                     trained=trained, original=original,
                     seconds=time.perf_counter() - start)
+
+
+def trained_min_margin(scenario, raw):
+    """min_i q_i after training ``scenario`` on the raw data (None if they cannot be built):
+    the measurement behind ``core.diagnose.remedies``."""
+    try:
+        dataset = load_dataset(scenario, raw)
+        ctx = context_for(scenario, dataset)
+        model = train(ctx, **train_options(scenario, dataset)).params
+    except InputError:
+        return None
+    return float(np.min(margins(ctx, model)))
+
+
+def train_seconds(scenario, raw):
+    """Estimated seconds of training ``scenario`` on the raw data (core.validate.
+    work_estimate, no certificate)."""
+    return work_estimate(raw.n_samples, scenario.lift or raw.dim, scenario.width,
+                         scenario.n_steps, scenario.is_relu, certificates=0)
 
 
 def default_forget(prepared):

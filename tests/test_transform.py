@@ -24,7 +24,9 @@ from core.errors import InputError
 from core.models import GramModel, margins
 from core.scenario import Scenario
 from core.train import TrainHistory
-from core.transform import PREPROCESS, apply, lift, lift_matrix, preprocess
+from core.lift import relu_features as lift
+from core.lift import relu_matrix as lift_matrix
+from core.transform import PREPROCESS, apply, preprocess
 from explorer.cli import main
 
 
