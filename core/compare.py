@@ -154,7 +154,8 @@ def prepare(scenario, progress=None, dataset=None):
 
 def trained_min_margin(scenario, raw):
     """min_i q_i after training ``scenario`` on the raw data (None if they cannot be built):
-    the measurement behind ``core.diagnose.remedies``."""
+    the measurement behind ``core.diagnose.remedies``.
+    """
     try:
         dataset = load_dataset(scenario, raw)
         ctx = context_for(scenario, dataset)
@@ -166,7 +167,8 @@ def trained_min_margin(scenario, raw):
 
 def train_seconds(scenario, raw):
     """Estimated seconds of training ``scenario`` on the raw data (core.validate.
-    work_estimate, no certificate)."""
+    work_estimate, no certificate).
+    """
     return work_estimate(raw.n_samples, scenario.lift or raw.dim, scenario.width,
                          scenario.n_steps, scenario.is_relu, certificates=0)
 

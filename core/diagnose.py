@@ -80,7 +80,8 @@ def _points_text(index):
 def candidate_changes(scenario):
     """One-field (or one-lift) changes of a scenario worth trying when it does not train:
     the other preprocessings, standardized first; for the ReLU net a larger init scale;
-    without a lift, the Fourier lift of FOURIER_REMEDY."""
+    without a lift, the Fourier lift of FOURIER_REMEDY.
+    """
     kinds = ("standardize", "unit_median_norm", "unit_rows", "as_is")
     out = [{"preprocess": k} for k in kinds if k != scenario.preprocess]
     if scenario.is_relu:
@@ -138,7 +139,8 @@ def margin_rising(history):
 
 def not_separating_message(ctx, model, history=None, remedy=""):
     """One paragraph: the min margin, what the measurements say about why it is <= 0, and
-    ``remedy`` (the sentence of ``remedies``: what would train them)."""
+    ``remedy`` (the sentence of ``remedies``: what would train them).
+    """
     q = margins(ctx, model)
     n_bad = int(np.sum(~(q > 0)))
     parts = [f"The trained model does not separate the data: {n_bad} of {q.shape[0]} points "

@@ -71,7 +71,8 @@ def bandwidth_sigma(X, bandwidth, seed=0, where="the data"):
 
 def fourier_matrix(dim, D, sigma, seed):
     """(W (D, dim) with entries N(0, sigma^-2), b (D,) uniform in [0, 2 pi)), both from
-    default_rng([seed, 2])."""
+    default_rng([seed, 2]).
+    """
     rng = _rng(seed)
     W = rng.standard_normal((D, dim)) / sigma
     b = rng.uniform(0.0, 2.0 * math.pi, D)

@@ -35,7 +35,7 @@ DEFAULT_STEPS = {"relu": 500, "linear": 2000}
 DEFAULT_DIM = 1000                    # generated data; the 2-D toys have dim 2
 
 
-GENERAL_DEFAULTS = {"preprocess": DEFAULT_PREPROCESS, "init_scale": 1e-3, "lift": 0,
+GENERAL_DEFAULTS = {"preprocess": DEFAULT_PREPROCESS, "lift": 0,
                     "lift_kind": DEFAULT_LIFT_KIND, "bandwidth": DEFAULT_BANDWIDTH}
 
 
@@ -56,7 +56,6 @@ def data_defaults(scenario):
             out[name] = value
         return value
     pick("preprocess")
-    pick("init_scale")
     if pick("lift") == 0:
         preset = {}
     if pick("lift_kind") != "fourier":
@@ -82,7 +81,7 @@ class Scenario:
     optimizer: str = "normalized"
     lr: float = 8.0
     steps: int | None = None          # None: 500 (relu) or 2000 (linear)
-    init_scale: float | None = None   # None: the data's default (1e-3; presets: PRESET_DEFAULTS)
+    init_scale: float = 1e-3
     kink_tol: float = DEFAULT_KINK_TOL
     active_tol: float | None = None
     start: str = "trained"
@@ -97,7 +96,8 @@ class Scenario:
         """classes as a sorted tuple (hashable; (8, 3) and (3, 8) are one scenario); dim as
         the data kind fixes it: 2 for the 2-D toys when not given, DEFAULT_DIM for presets
         and files (which have their own, so a stale value never tells two equal scenarios
-        apart); the fields left at None from ``data_defaults``."""
+        apart); the fields left at None from ``data_defaults``.
+        """
         if isinstance(self.classes, (list, tuple)):
             classes = tuple(self.classes)
             if all(isinstance(c, int) for c in classes):

@@ -81,7 +81,8 @@ def _median_norm(X, where):
 def _check_usable(X, raw, where):
     """Refuse scaled rows the model's arithmetic cannot hold: squared norms that overflow
     (the Gram matrix would be inf) or nonzero norms more than MAX_NORM_RATIO apart (the
-    certificate rescales to the shortest point's margin and squares the result)."""
+    certificate rescales to the shortest point's margin and squares the result).
+    """
     sq = np.einsum("ij,ij->i", X, X) if np.all(np.isfinite(X)) else np.array([np.inf])
     i, j = np.unravel_index(int(np.argmax(np.abs(raw))), raw.shape)
     largest = f"row {i}, column {j} holds {raw[i, j]:.3g}"
@@ -231,7 +232,8 @@ def describe_lift(record):
 
 def describe_units(record):
     """The units in words: 'rows divided by 48.7 (after centring and dividing each column
-    by its deviation)', for the Data page and the CLI text."""
+    by its deviation)', for the Data page and the CLI text.
+    """
     if record["scale"] is None:
         return "each row divided by its own norm"
     if record["preprocess"] == "as_is":

@@ -21,7 +21,7 @@ FORMAT = "unlearning-explorer/scenario"
 VIEWS = ("plane", "data")           # the Unlearn page: margin-lambda plane or data view
 VERSION = 1
 OPTIONAL_TYPES = {"steps": int, "active_tol": float, "data_file": str, "classes": tuple,
-                  "dim": int, "init_scale": float, "preprocess": str, "lift": int,
+                  "dim": int, "preprocess": str, "lift": int,
                   "lift_kind": str, "bandwidth": float}
 FIELD_TYPES = {f.name: OPTIONAL_TYPES.get(f.name, type(f.default)) for f in fields(Scenario)}
 
@@ -86,7 +86,7 @@ def history_from_text(text):
 
 
 # dropped first when they follow from the others (a preset's defaults, a lift of 0)
-DERIVED_FIELDS = ("bandwidth", "lift_kind", "lift", "init_scale", "preprocess", "dim")
+DERIVED_FIELDS = ("bandwidth", "lift_kind", "lift", "preprocess", "dim")
 
 
 def scenario_fields(scenario):

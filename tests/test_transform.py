@@ -21,11 +21,11 @@ from core.diagnose import (
     not_separating_message,
 )
 from core.errors import InputError
+from core.lift import relu_features as lift
+from core.lift import relu_matrix as lift_matrix
 from core.models import GramModel, margins
 from core.scenario import Scenario
 from core.train import TrainHistory
-from core.lift import relu_features as lift
-from core.lift import relu_matrix as lift_matrix
 from core.transform import PREPROCESS, apply, preprocess
 from explorer.cli import main
 

@@ -45,7 +45,8 @@ def dial_lift(scenario):
 
 def current_bandwidth(scenario):
     """The scenario's place on the dial: its B (Fourier lift), else inf (no lift), else
-    None (another lift: not on the dial)."""
+    None (another lift: not on the dial).
+    """
     if not scenario.lift:
         return NO_LIFT
     return scenario.bandwidth if scenario.lift_kind == "fourier" else None
@@ -53,7 +54,8 @@ def current_bandwidth(scenario):
 
 def dial_specs(scenario, bandwidths=DIAL_BANDWIDTHS, seeds=DIAL_SEEDS):
     """(the bandwidth sweep with the Fourier lift, the same seeds without a lift): two
-    ``SweepSpec``s on the scenario's data, preprocessing and model."""
+    ``SweepSpec``s on the scenario's data, preprocessing and model.
+    """
     bandwidths = tuple(bandwidths)
     if not bandwidths or not all(isinstance(b, (int, float)) and not isinstance(b, bool)
                                  for b in bandwidths):
@@ -80,10 +82,12 @@ def run_dial(scenario, bandwidths=DIAL_BANDWIDTHS, seeds=DIAL_SEEDS, executor=No
     out : None, or a pair of CSV paths (lifted, unlifted) the rows are kept in (resumable)
     """
     specs = dial_specs(scenario, bandwidths, seeds)
-    counts = [len(spec.values) * seeds for spec in specs[:1]] + [seeds]
+    counts = (len(specs[0].values) * seeds, seeds)      # jobs of each spec
     results = []
     for k, spec in enumerate(specs):
-        def step(finished, _total, _outcome, offset=sum(counts[:k])):
+        offset = sum(counts[:k])
+
+        def step(finished, _total, _outcome, offset=offset):
             if progress is not None:
                 progress(offset + finished, sum(counts))
         path = None if out is None else out[k]
