@@ -37,6 +37,12 @@ def _positions(frame):
     return frame["bandwidth"].where(frame["bandwidth"].map(math.isfinite), inf_x), inf_x
 
 
+def _x_domain(x, inf_x, current_x):
+    """From the smallest B to the largest position drawn (no lift only when it is)."""
+    top = max([float(v) for v in x] + ([current_x] if current_x is not None else []))
+    return [min(float(v) for v in x) / 1.4, (inf_x if top >= inf_x else top) * 1.4]
+
+
 def _long(frame, measures, x):
     """Rows (x, seed, series, value, finite) for ``measures`` (NaN left out)."""
     parts = []
@@ -127,7 +133,8 @@ def regime_dial_chart(frame, presentation=False, current=None, width=None, heigh
     Parameters
     ----------
     frame : ``core.sweeps.regime.dial_frame`` rows (bandwidth, seed and the measures);
-        ``frame.attrs`` may carry ``lift`` (D) and ``data`` (a name) for the subtitle
+        ``frame.attrs`` may carry ``lift`` (D), ``data`` (a name) and ``note`` (e.g. the
+        runs that did not train) for the subtitle
     presentation : bool, the large look of talks and slides
     current : float or None, the B to mark (math.inf: the data without a lift)
     """
@@ -135,14 +142,14 @@ def regime_dial_chart(frame, presentation=False, current=None, width=None, heigh
     width = width or (760 if presentation else 560)
     height = height or (190 if presentation else 150)
     x, inf_x = _positions(frame)
-    ticks = sorted(set(float(v) for v in x))
+    current_x = None if current is None else (inf_x if not math.isfinite(current)
+                                              else float(current))
+    ticks = sorted(set(float(v) for v in x) | ({current_x} if current_x else set()))
     labels = (f"datum.value == {inf_x!r} ? '{NO_LIFT_LABEL}' : format(datum.value, '~g')")
-    scale = alt.Scale(type="log", domain=[min(ticks) / 1.4, inf_x * 1.4], nice=False)
+    scale = alt.Scale(type="log", domain=_x_domain(x, inf_x, current_x), nice=False)
     enc = alt.X("x:Q", scale=scale, title="bandwidth B (Fourier lift: σ = B · median distance "
                                           "of the data)",
                 axis=alt.Axis(values=ticks, labelExpr=labels, grid=True))
-    current_x = None if current is None else (inf_x if not math.isfinite(current)
-                                              else float(current))
     panels = []
     for k, (title, measures, log_y) in enumerate(PANELS):
         last = k == len(PANELS) - 1
@@ -159,6 +166,8 @@ def regime_dial_chart(frame, presentation=False, current=None, width=None, heigh
            "(ρ falls), large B: the model generalizes",
            f"line: mean over {n_seeds} seeds, band: min–max, dots: each seed"
            + ("; dashed red: the current B" if current_x is not None else "")]
+    if frame.attrs.get("note"):
+        sub.append(frame.attrs["note"])
     chart = alt.vconcat(*panels, spacing=18).properties(title=alt.Title(
         "The regime dial: the paper's regime against generalization", subtitle=sub))
     return finish(chart.resolve_scale(color="independent", fill="independent"), s)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from core.errors import InputError
+from core.sweeps.claims import Claim
 from core.sweeps.run import run_sweep
 from core.sweeps.spec import SweepSpec
 from core.sweeps.store import output_matches
@@ -95,8 +96,18 @@ def run_dial(scenario, bandwidths=DIAL_BANDWIDTHS, seeds=DIAL_SEEDS, executor=No
                                  overwrite=path is not None and not output_matches(spec, path)))
     failures = tuple((NO_LIFT if f.job.param == "scale" else f.job.values[0], f.job.seed,
                       f.error) for r in results for f in r.failures)
-    return Dial(frame=dial_frame(results[0].frame, results[1].frame),
-                lift=dial_lift(scenario), failures=failures)
+    frame = dial_frame(results[0].frame, results[1].frame)
+    frame.attrs["note"] = failures_note(failures, seeds)
+    return Dial(frame=frame, lift=dial_lift(scenario), failures=failures)
+
+
+def failures_note(failures, seeds):
+    """'no lift: 2 of 2 runs did not train (left out)', per bandwidth with failures."""
+    counts = {}
+    for bandwidth, _, _ in failures:
+        counts[bandwidth] = counts.get(bandwidth, 0) + 1
+    return "; ".join(f"{'no lift' if b == NO_LIFT else f'B = {b:g}'}: {k} of {seeds} runs "
+                     "did not train (left out)" for b, k in counts.items())
 
 
 def dial_frame(lifted, plain):
@@ -132,6 +143,30 @@ def dial_frame(lifted, plain):
 def _column(wide, measure, method):
     key = (measure, method)
     return wide[key] if key in wide.columns else float("nan")
+
+
+def dial_measurements(frames):
+    """The dials of a reproduction (frames named ``regime_dial_<data>``) as measurements
+    (``core.sweeps.claims.Claim`` with no verdict): per bandwidth, rho, eps_rel of GA over
+    doing nothing's and test accuracy, mean [min–max] over seeds.
+    """
+    out = []
+    for name, frame in frames.items():
+        if not name.startswith("regime_dial_") or frame.empty:
+            continue
+        table = dial_table(frame)
+
+        def band(row, m):
+            return f"{row[m]:.3g} [{row[m + '_min']:.3g}–{row[m + '_max']:.3g}]"
+        text = "; ".join(
+            f"{'no lift' if not math.isfinite(r['bandwidth']) else f'B={r.bandwidth:g}'}: "
+            f"ρ {band(r, 'rho')}, GA/do nothing ε_rel {band(r, 'ratio')}, test accuracy "
+            f"{band(r, 'test_accuracy')}" for _, r in table.iterrows())
+        data = frame.attrs.get("data", name.removeprefix("regime_dial_"))
+        lift, seeds = frame.attrs.get("lift", DIAL_LIFT), int(table["n_seeds"].max())
+        out.append(Claim(name, f"Regime dial on {data}: Fourier lift D = {lift}, {seeds} "
+                               "seeds (docs/theory.md §4)", "", text, None))
+    return out
 
 
 def dial_table(frame):
