@@ -22,9 +22,8 @@ SERIES = {
     "test_accuracy": ("test accuracy (trained model)", "#6a3d9a"),
     "cosine_ga": ("GA's cosine to retrain", palette.color("ga")),
 }
-PANELS = (("ρ = n·max|⟨x_i, x_j⟩| / min‖x_i‖²", ("rho",), True),
-          ("ε_rel on R after forgetting (lower is better)",
-           ("eps_rel_ga", "eps_rel_do_nothing"), True),
+PANELS = (("the regime gauge ρ", ("rho",), True),
+          ("ε_rel on R after forgetting", ("eps_rel_ga", "eps_rel_do_nothing"), True),
           ("generalization", ("test_accuracy", "cosine_ga"), False))
 NO_LIFT_LABEL = "no lift"
 
@@ -126,9 +125,11 @@ def _panel(frame, title, measures, log_y, x_enc, s, width, height, current_x, in
     return _layer(layers).properties(width=width, height=height, title=title)
 
 
-def regime_dial_chart(frame, presentation=False, current=None, width=None, height=None):
+def regime_dial_chart(frame, presentation=False, current=None, width=None, height=None,
+                      stacked=False):
     """ρ, ε_rel of GA and of doing nothing, test accuracy and GA's cosine to retrain
-    against the Fourier bandwidth B (log axis; the data without a lift at the right).
+    against the Fourier bandwidth B (log axis; the data without a lift at the right), three
+    panels side by side (``stacked``: one above the other, for a narrow column).
 
     Parameters
     ----------
@@ -137,22 +138,22 @@ def regime_dial_chart(frame, presentation=False, current=None, width=None, heigh
         runs that did not train) for the subtitle
     presentation : bool, the large look of talks and slides
     current : float or None, the B to mark (math.inf: the data without a lift)
+    width, height : of each panel (default: to fit a 16:9 slide in presentation)
     """
     s = style(presentation)
-    width = width or (760 if presentation else 560)
-    height = height or (190 if presentation else 150)
+    width = width or (560 if stacked else 470 if presentation else 330)
+    height = height or (150 if stacked else 330 if presentation else 230)
     x, inf_x = _positions(frame)
     current_x = None if current is None else (inf_x if not math.isfinite(current)
                                               else float(current))
     ticks = sorted(set(float(v) for v in x) | ({current_x} if current_x else set()))
     labels = (f"datum.value == {inf_x!r} ? '{NO_LIFT_LABEL}' : format(datum.value, '~g')")
     scale = alt.Scale(type="log", domain=_x_domain(x, inf_x, current_x), nice=False)
-    enc = alt.X("x:Q", scale=scale, title="bandwidth B (Fourier lift: σ = B · median distance "
-                                          "of the data)",
+    enc = alt.X("x:Q", scale=scale, title="bandwidth B (σ = B · median distance)",
                 axis=alt.Axis(values=ticks, labelExpr=labels, grid=True))
     panels = []
     for k, (title, measures, log_y) in enumerate(PANELS):
-        last = k == len(PANELS) - 1
+        last = k == len(PANELS) - 1 or not stacked
         x_enc = {"x": x, "enc": enc if last else alt.X(
             "x:Q", scale=scale, title=None,
             axis=alt.Axis(values=ticks, labelExpr=labels, grid=True))}
@@ -163,11 +164,12 @@ def regime_dial_chart(frame, presentation=False, current=None, width=None, heigh
     data = frame.attrs.get("data")
     sub = [(f"{data}: " if data else "") + "random Fourier features"
            + (f", D = {lift}" if lift else "") + "; small B: nearly orthogonal points "
-           "(ρ falls), large B: the model generalizes",
+           "(ρ = n·max|⟨x_i, x_j⟩| / min‖x_i‖² falls), large B: the model generalizes",
            f"line: mean over {n_seeds} seeds, band: min–max, dots: each seed"
            + ("; dashed red: the current B" if current_x is not None else "")]
     if frame.attrs.get("note"):
         sub.append(frame.attrs["note"])
-    chart = alt.vconcat(*panels, spacing=18).properties(title=alt.Title(
+    concat = alt.vconcat if stacked else alt.hconcat
+    chart = concat(*panels, spacing=18 if stacked else 30).properties(title=alt.Title(
         "The regime dial: the paper's regime against generalization", subtitle=sub))
     return finish(chart.resolve_scale(color="independent", fill="independent"), s)

@@ -34,7 +34,7 @@ def dial_frame():
 
 def _layers(spec):
     out = []
-    for panel in spec["vconcat"]:
+    for panel in spec.get("hconcat", spec.get("vconcat")):
         out += panel.get("layer", [panel])
     return out
 
@@ -50,7 +50,7 @@ def test_the_figure_draws_the_seed_means_marks_the_current_b_and_names_no_lift()
     got = {r["x"]: r["mean"] for rows in drawn for r in rows}
     assert got[0.1] == means[0.1] and got[1.0] == means[1.0]
     assert got[3.0] == means[math.inf]                  # no lift, right of the largest B
-    axis = spec["vconcat"][-1]["layer"][0]["encoding"]["x"]["axis"]
+    axis = spec["hconcat"][-1]["layer"][0]["encoding"]["x"]["axis"]
     assert "'no lift'" in axis["labelExpr"] and axis["values"] == [0.1, 1.0, 3.0]
     rules = [datasets[layer["data"]["name"]] for layer in _layers(spec)
              if layer.get("mark", {}).get("type") == "rule" and "x" in layer["encoding"]
@@ -63,7 +63,7 @@ def test_the_presentation_figure_is_larger_and_marks_no_lift_as_current():
     frame = dial_frame()
     small, large = (regime_dial_chart(frame, presentation=p, current=math.inf).to_dict()
                     for p in (False, True))
-    assert large["vconcat"][0]["width"] > small["vconcat"][0]["width"]
+    assert large["hconcat"][0]["width"] > small["hconcat"][0]["width"]
     assert large["config"]["axis"]["labelFontSize"] > small["config"]["axis"]["labelFontSize"]
     rules = [layer for layer in _layers(large) if layer.get("mark", {}).get("color") == "#d62728"
              and layer["mark"].get("type") == "rule"]
