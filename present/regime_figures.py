@@ -162,9 +162,10 @@ def regime_dial_chart(frame, presentation=False, current=None, width=None, heigh
     n_seeds = int(frame["seed"].nunique()) if len(frame) else 0
     lift = frame.attrs.get("lift")
     data = frame.attrs.get("data")
-    sub = [(f"{data}: " if data else "") + "random Fourier features"
-           + (f", D = {lift}" if lift else "") + "; small B: nearly orthogonal points "
-           "(ρ = n·max|⟨x_i, x_j⟩| / min‖x_i‖² falls), large B: the model generalizes",
+    sub = [(f"{data}; " if data else "") + "random Fourier features"
+           + (f", D = {lift}" if lift else ""),
+           "small B: nearly orthogonal points (ρ = n·max|⟨x_i, x_j⟩| / min‖x_i‖² falls); "
+           "large B: the model generalizes",
            f"line: mean over {n_seeds} seeds, band: min–max, dots: each seed"
            + ("; dashed red: the current B" if current_x is not None else "")]
     if frame.attrs.get("note"):

@@ -8,6 +8,7 @@ regime dial (``core.sweeps.regime``) as a background job with progress and Cance
 """
 import streamlit as st
 
+from core.presets import CLASS_NAMES, preset_classes
 from core.regime_advice import lift_advice
 from core.sweeps.executors import make_executor
 from core.sweeps.regime import (
@@ -19,6 +20,7 @@ from core.sweeps.regime import (
     dial_table,
     run_dial,
 )
+from core.transform import PREPROCESS_LABELS
 from present.regime_figures import regime_dial_chart
 from present.text import as_text
 from ui import cached, jobs, uploads, widgets
@@ -87,6 +89,10 @@ def dial(scenario, presentation):
                                  help="Each seed draws another subsample, W₀ and lift.") \
         or DIAL_SEEDS
     name = uploads.display_name(scenario.data_file, scenario.data)
+    if scenario.is_preset:
+        low, high = preset_classes(scenario.data, scenario.classes)
+        name = f"{name} {CLASS_NAMES[scenario.data][low]} vs {CLASS_NAMES[scenario.data][high]}"
+    name = f"{name}, {PREPROCESS_LABELS[scenario.preprocess]}"
     if scenario.data_file:          # the jobs load the file from any working directory
         scenario = scenario.replace(data_file=str(cached.APP_DIR / scenario.data_file))
     result = dial_job(scenario, int(seeds))
@@ -94,8 +100,9 @@ def dial(scenario, presentation):
         return
     frame = result.frame
     frame.attrs.update(lift=dial_lift(scenario), data=name)
-    widgets.chart(cached.spec(regime_dial_chart, frame, presentation,
-                              current_bandwidth(scenario)), "regime dial")
+    widgets.chart(cached.spec(regime_dial_chart, frame, presentation,          # fits 1280 px
+                              current_bandwidth(scenario), width=290 if presentation else None),
+                  "regime dial")
     st.caption("Small B: nearly orthogonal lifted points, so one GA step approaches the "
                "paper's guarantee (ρ falls, GA's ε_rel drops below doing nothing's); large "
                "B: the lifted model generalizes (test accuracy rises). Dashed red: these "
