@@ -196,7 +196,8 @@ def data_record(scenario, dataset):
     dataset (file name, preset or generator), classes, the label mapping
     {"-1": original label, "+1": original label}, preprocess, the units (``scale``: what
     each row was divided by, None for unit rows; ``centred``: column means subtracted) and
-    the lift (D, kind, bandwidth B and sigma = B * median distance for the Fourier lift).
+    the lift (D, kind and bandwidth B as the scenario has them; sigma = B * median distance
+    of the Fourier lift applied, None without one).
     """
     source = Path(scenario.data_file).name if scenario.data_file else scenario.data
     low, high = dataset.label_names
@@ -206,8 +207,8 @@ def data_record(scenario, dataset):
                 labels={"-1": low, "+1": high}, preprocess=scenario.preprocess,
                 scale=scaling.scale, centred=scaling.centred,
                 standardized=scaling.standardized, lift=int(scenario.lift),
-                lift_kind=scenario.lift_kind,
-                bandwidth=scaling.bandwidth, sigma=scaling.sigma)
+                lift_kind=scenario.lift_kind, bandwidth=float(scenario.bandwidth),
+                sigma=scaling.sigma)
 
 
 def _classes(scenario):

@@ -40,6 +40,7 @@ def test_the_json_reports_the_scale_and_centring_preprocessing_applied(tmp_path,
     data = json.loads(capsys.readouterr().out)["data"]
     assert data["scale"] == pytest.approx(np.median(np.linalg.norm(loaded, axis=1)), rel=1e-12)
     assert data["centred"] is False and data["sigma"] is None and data["lift_kind"] == "relu"
+    assert data["bandwidth"] == 1.0 and data["lift"] == 0
 
 
 @pytest.mark.parametrize("kind, scale, centred", [("as_is", 1.0, False),
