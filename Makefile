@@ -8,7 +8,7 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 export NUMBA_CACHE_DIR ?= $(ROOT)/.numba_cache
 
-.PHONY: run demo test lint bench install install-dev
+.PHONY: run demo test lint bench fuzz install install-dev
 
 $(VENV)/.installed: $(ROOT)/requirements.txt
 	python3 -m venv $(VENV)
@@ -40,6 +40,11 @@ lint: install-dev
 
 test: install-dev lint
 	$(PY) -m pytest -q
+
+# The fuzz battery's long profile (tests/test_fuzz.py; `make test` runs its one-minute
+# profile): about 60,000 generated inputs; the table lands in test-artifacts/fuzz_long.md.
+fuzz: install-dev
+	HYPOTHESIS_PROFILE=long $(PY) -m pytest tests/test_fuzz.py -q -p no:cacheprovider
 
 bench: install-dev
 	$(PY) -m pip install -q torch==2.13.0 || true

@@ -16,6 +16,7 @@ os.environ.setdefault("NUMBA_CACHE_DIR", str(HERE / ".numba_cache"))
 
 import streamlit as st  # noqa: E402
 
+from explorer.method_files import load_configured  # noqa: E402
 from explorer.warmup import warm_up  # noqa: E402
 from ui import job_status, session  # noqa: E402
 
@@ -38,5 +39,5 @@ page = st.navigation([PAGES[1], PAGES[0]] + PAGES[2:], position="top")
 # Background jobs (ui/jobs.py): progress, Cancel and questions on top of every page (a job
 # a page starts reruns the app once, so that this bar shows it from then on).
 job_status.status_bar()
-session.start_session(warm_up)
+session.start_session(warm_up, load_configured(HERE))
 session.run_routed(page)

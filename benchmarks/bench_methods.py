@@ -9,7 +9,9 @@ On the default demo (relu, orthogonal, n=40, d=1000, m=100, 500 steps, forget th
 point) it reports every method's wall time (median of repeats after a warm-up, the method
 alone, without its certificate) and its cost in per-sample gradient evaluations, as ratios
 to retraining measured in the same run; then the LiRA audit with K = 16 shadow pairs (32
-trainings, 2 threads), cold (Numba compiled, cache empty) against the target of 1 s warm.
+trainings, 2 threads), cold (Numba compiled, cache empty) against the target of 1 s warm;
+then the evidence of forgetting (docs/theory.md §3.9), each with an empty cache: retraining's
+floor with K = 8, U-LiRA with K = 16 for every method, relearning.
 Writes the text to benchmarks/last_run_methods.txt too.
 """
 import os
@@ -28,8 +30,9 @@ os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))
 
 import numpy as np  # noqa: E402 (after the environment is set)
 
-from core import mia  # noqa: E402
+from core import memo, mia  # noqa: E402
 from core.compare import compare, default_forget, prepare  # noqa: E402
+from core.evidence import gather  # noqa: E402
 from core.registry import label, names  # noqa: E402
 from core.scenario import Scenario  # noqa: E402
 
@@ -56,11 +59,31 @@ def time_audit(comparison):
     times, audit = [], None
     mia.audit(comparison, n_shadows=2)               # compile / warm every kernel
     for _ in range(MIA_REPEATS):
-        mia._CACHE.clear()
+        memo.clear_all()
         start = time.perf_counter()
         audit = mia.audit(comparison, n_shadows=mia.DEFAULT_SHADOWS)
         times.append(time.perf_counter() - start)
     return times, audit
+
+
+def time_evidence(comparison, ref_t):
+    """Lines: seconds of the floor (K = 8), U-LiRA (K = 16, every method) and relearning,
+    each the median of MIA_REPEATS runs from an empty cache, in retrainings' time."""
+    gather(comparison, 2, 2, True)                      # warm every path
+    lines = ["evidence of forgetting (empty caches; median of "
+             f"{MIA_REPEATS} runs), in retrainings' time:"]
+    for what, kwargs in (("floor, K = 8 (8 retrainings + certificates)", dict(floor_k=8)),
+                         ("U-LiRA, K = 16, every method (32 pairs)", dict(ulira_k=16)),
+                         ("relearning, every method", dict(relearn=True))):
+        times = []
+        for _ in range(MIA_REPEATS):
+            memo.clear_all()
+            start = time.perf_counter()
+            gather(comparison, **kwargs)
+            times.append(time.perf_counter() - start)
+        t = statistics.median(times)
+        lines.append(f"  {what:48s} {t:7.3f} s = {t / ref_t:7.1f} retrainings")
+    return lines
 
 
 def main():
@@ -99,6 +122,7 @@ def main():
     for name, res in audit.methods.items():
         lines.append(f"  {label(name):16s} {res.s[0]:8.4f} {res.log_lr[0]:10.4g} "
                      f"{res.p_member[0]:9.4f} {res.auc:6.3f}")
+    lines += ["", *time_evidence(comparison, ref_t)]
     text = "\n".join(lines)
     print(text)
     OUT.write_text(text + "\n")

@@ -13,6 +13,7 @@ from core.options import (
     FINETUNE_K,
     GA_STEPS_K,
     NEGGRAD_ALPHA,
+    NEGGRAD_ETA_GAIN,
     NEGGRAD_K,
     NEWTON_DAMPING,
 )
@@ -25,8 +26,11 @@ def steps(default):
     return Param(default, 1, MAX_K, integer=True, label="steps k")
 
 
-ETA = Param(None, 0.0, 100.0, open_low=True, label="step η",
-            auto=f"{ETA_GAIN:g} / ‖∇q_F‖²")
+def eta(gain):
+    """The step size η of an ascent, computed from ‖∇q_F‖² unless given."""
+    return Param(None, 0.0, 100.0, open_low=True, label="step η", auto=f"{gain:g} / ‖∇q_F‖²")
+
+
 LR = Param(None, 0.0, 1e6, open_low=True, label="learning rate", auto="the training lr")
 
 
@@ -107,11 +111,11 @@ BUILTINS = (
     Method("ga", "GA (one step)", run_ga, color="#d62728", default=True,
            description="one gradient-ascent step of the theory size, times c"),
     Method("ga_steps", "GA (k steps)", run_ga_steps, color="#9467bd",
-           params=dict(k=steps(GA_STEPS_K), eta=ETA),
+           params=dict(k=steps(GA_STEPS_K), eta=eta(ETA_GAIN)),
            description=f"NegGrad: k ascent steps on the forget loss (eta = {ETA_GAIN:g} / "
                        "||grad q_F||² unless given)"),
     Method("neggrad_plus", "NegGrad+", run_neggrad_plus, color="#8c564b",
-           params=dict(k=steps(NEGGRAD_K), eta=ETA,
+           params=dict(k=steps(NEGGRAD_K), eta=eta(NEGGRAD_ETA_GAIN),
                        alpha=Param(NEGGRAD_ALPHA, 0.0, 1.0, label="α (weight of the retained "
                                    "loss)", open_low=True, open_high=True)),
            description="descent on alpha mean_R l - (1 - alpha) mean_F l (Kurmanji et al.)"),
@@ -122,8 +126,10 @@ BUILTINS = (
            params=dict(k=steps(FINETUNE_K), lr=LR),
            description="k steps of the training optimizer with the forgotten labels flipped"),
     Method("newton", "Newton step", run_newton, color="#17becf",
-           params=dict(damping=Param(NEWTON_DAMPING, 0.0, 1e6, label="damping γ")),
-           description="an influence / certified-removal step (H_R + gamma I)^+ grad l_F"),
+           params=dict(damping=Param(NEWTON_DAMPING, 0.0, 1e6, label="damping γ",
+                                     auto="γ* = Σ|ℓ'(q_i)| q_i / ‖θ̂‖², Guo et al.'s L2")),
+           description="an influence / certified-removal step (H_R + gamma I)^+ grad l_F, "
+                       "gamma by default the L2 weight theta^ is optimal for (Guo et al.)"),
     Method("do_nothing", "do nothing", run_do_nothing, color="#7f7f7f", default=True,
            description="the trained model, rescaled: the baseline"),
     Method("retrain", "retrain", run_retrain, color="#1f6fd1", default=True, reference=True,

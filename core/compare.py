@@ -10,28 +10,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.data import Dataset, generate, regime_gauge_from_gram
+from core.data import Dataset, regime_gauge_from_gram
 from core.diagnose import not_separating_message, remedies
+from core.distances import evaluation_set, to_reference
 from core.errors import InputError
-from core.io import load_file
 from core.kkt import certify, holding
-from core.models import (
-    GramContext,
-    GramModel,
-    build_context,
-    cosine,
-    init_weights,
-    margins,
-    output_weights,
-    test_accuracy,
-    test_predictions,
-)
-from core.presets import load_preset
+from core.models import GramContext, GramModel, cosine, margins
+from core.pipeline import context_for, load_dataset, load_raw, train_options
 from core.registry import Task, get, reference_name, resolve
 from core.train import TrainedModel, train
-from core.transform import for_scenario, step_scale
 from core.unlearn import check_forget, exact_svm, retained_index, retrain_without
 from core.validate import work_estimate
+
+__all__ = ["Comparison", "MethodResult", "Prepared", "compare", "context_for",
+           "default_forget", "load_dataset", "load_raw", "prepare", "retrain_model",
+           "run_method", "scale_curve", "task_for", "train_options", "training_curves"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,6 +56,11 @@ class MethodResult:
     seconds: float
     grad_evals: int | None = None     # per-sample gradient evaluations (None: not GD-based)
     params: dict = field(default_factory=dict)    # the method's hyperparameters
+    # distances to the reference retrain (core/distances.py): max_R |q_i - q_ref_i|, and on
+    # the evaluation set (None without one) the sign disagreement and mean KL of sigma(N)
+    margin_distance_to_retrain: float | None = None
+    test_disagreement: float | None = None
+    kl_to_retrain: float | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,49 +73,8 @@ class Comparison:
     scale: float
     sequential: bool
     methods: dict
-
-
-def load_raw(scenario):
-    """The scenario's data as given: its file, its preset or its generator (unscaled)."""
-    if scenario.data_file:
-        return load_file(scenario.data_file)
-    if scenario.is_preset:
-        return load_preset(scenario.data, scenario.classes, scenario.n_samples,
-                           scenario.seed, scenario.n_test)
-    return generate(scenario.data, scenario.n_samples, scenario.dim, scenario.seed,
-                    mu_norm=scenario.mu_norm, n_test=scenario.n_test)
-
-
-def load_dataset(scenario, raw=None):
-    """The Dataset the model sees: ``raw`` (default ``load_raw``) after the scenario's
-    preprocessing and lift (core/transform.py, the one place for both).
-    """
-    raw = load_raw(scenario) if raw is None else raw
-    return for_scenario(raw, scenario)
-
-
-def train_options(scenario, dataset=None):
-    """The keyword arguments of ``train`` a scenario fixes on a dataset.
-
-    The learning rate is in units of the data's scale: eta = lr / (median_i ||x_i||)^2. Why:
-    a normalized-GD step lr/L * grad L moves each margin by about lr * ||x||^2 (grad L / L
-    is a weighted mean of y_i v_j x_i-terms), so lr = 8 is a sensible step for unit-norm
-    rows but blows every ReLU past its kink when ||x||^2 ~ 200. Dividing by the median squared
-    norm makes training on X and on s X the same run up to the factor s (exactly, for the
-    linear model); after any scaling but "as is" the median is 1, so nothing changes there.
-    """
-    lr = scenario.lr if dataset is None else scenario.lr / step_scale(dataset.X)
-    return dict(loss=scenario.loss, optimizer=scenario.optimizer, lr=lr,
-                steps=scenario.n_steps)
-
-
-def context_for(scenario, dataset):
-    """GramContext of the scenario's model on the data (W_0 seeded by the scenario)."""
-    width = scenario.width if scenario.is_relu else 1
-    W0 = init_weights(width, dataset.dim, scenario.init_scale, scenario.seed, scenario.is_relu)
-    v = output_weights(width) if scenario.is_relu else np.ones(1)
-    return build_context(dataset.X, dataset.y, W0, v, scenario.is_relu,
-                         dataset.X_test, dataset.y_test)
+    output_set: str = "none"          # what the output distances were measured on
+    n_outputs: int = 0                # its number of points
 
 
 def prepare(scenario, progress=None, dataset=None):
@@ -201,7 +158,7 @@ def task_for(prepared, forget, scale=1.0, sequential=False, retrained=None):
 
 
 def compare(prepared, forget, scale=1.0, sequential=False, retrained=None, methods=None,
-            method_params=None, progress=None):
+            method_params=None, progress=None, draw_outputs=True):
     """Run ``methods`` on forget set F and measure each on R = S minus F.
 
     Parameters
@@ -216,6 +173,8 @@ def compare(prepared, forget, scale=1.0, sequential=False, retrained=None, metho
     method_params : dict name -> dict of hyperparameters (each Method's ``defaults``)
     progress : callable(done, total) or None, called after each method's certificate and
         between chunks of it (it may raise core.errors.Cancelled to stop)
+    draw_outputs : bool; without a test set, draw fresh points for the output distances
+        (``core.distances.evaluation_set``; False: none, e.g. in sweeps that do not use them)
 
     Returns
     -------
@@ -230,14 +189,18 @@ def compare(prepared, forget, scale=1.0, sequential=False, retrained=None, metho
     outputs = {name: run_method(name, task, method_params.get(name)) for name in names}
     reference_model = outputs[reference][0].model
     exact_model = outputs["exact"][0].model if "exact" in outputs else None
-    retrain_pred = test_predictions(ctx, reference_model)
+    evals = evaluation_set(prepared, draw=draw_outputs)
+    out_ref = None if evals is None else evals.outputs(ctx, reference_model)
+    q_ref = margins(ctx, reference_model)
     results = {}
     for name, (out, seconds) in outputs.items():
         model = out.model
         cert = certify(ctx, model, retain, rescale=False, kink_tol=sc.kink_tol,
                        active_tol=sc.active_tol,
                        progress=holding(progress, len(results), len(names)))
-        pred = test_predictions(ctx, model)
+        out_eval = None if evals is None else evals.outputs(ctx, model)
+        dist = to_reference(cert.margins, q_ref, retain, out_eval, out_ref)
+        on_test = evals is not None and evals.y is not None
         results[name] = MethodResult(
             name=name, model=model, certificate=cert,
             cosine_to_retrain=cosine(ctx, model, reference_model),
@@ -245,13 +208,17 @@ def compare(prepared, forget, scale=1.0, sequential=False, retrained=None, metho
             forget_margins=cert.margins[list(forget)],
             max_retained_margin_change=float(np.max(np.abs(cert.margins[retain]
                                                            - original.margins[retain]))),
-            test_accuracy=test_accuracy(ctx, model),
-            test_agreement=None if pred is None else float(np.mean(pred == retrain_pred)),
-            seconds=float(seconds), grad_evals=out.grad_evals, params=dict(out.params))
+            test_accuracy=float(np.mean(np.sign(out_eval) == evals.y)) if on_test else None,
+            test_agreement=1.0 - dist["test_disagreement"] if on_test else None,
+            seconds=float(seconds), grad_evals=out.grad_evals, params=dict(out.params),
+            margin_distance_to_retrain=dist["margin_distance"],
+            test_disagreement=dist["test_disagreement"], kl_to_retrain=dist["kl_to_retrain"])
         if progress is not None:
             progress(len(results), len(names))
     return Comparison(prepared=prepared, forget=forget, retain=retain, scale=float(scale),
-                      sequential=bool(sequential), methods=results)
+                      sequential=bool(sequential), methods=results,
+                      output_set="none" if evals is None else evals.source,
+                      n_outputs=0 if evals is None else int(evals.X.shape[0]))
 
 
 def run_method(name, task, params=None):

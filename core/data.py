@@ -168,18 +168,24 @@ def mixture(n_samples: int = 40, dim: int = 1000, seed: int = 0,
     if not (math.isfinite(mu_norm) and mu_norm >= 0):
         raise InputError(f"mu_norm must be finite and at least 0 (got {mu_norm}).")
     rng = np.random.default_rng(seed)
-    direction = rng.standard_normal(dim)
-    mu = mu_norm * direction / np.linalg.norm(direction)
-
-    def draw(n: int) -> tuple[np.ndarray, np.ndarray]:
-        labels = _balanced_labels(rng, n)
-        points = (labels[:, None] * mu + rng.standard_normal((n, dim))) / math.sqrt(dim)
-        return points, labels
-
-    X, y = draw(n_samples)
-    X_test, y_test = draw(n_test) if n_test > 0 else (None, None)
+    mu = _mixture_mean(rng, dim, mu_norm)
+    X, y = _mixture_points(rng, mu, n_samples)
+    X_test, y_test = _mixture_points(rng, mu, n_test) if n_test > 0 else (None, None)
     return make_dataset(X, y, X_test, y_test,
                         name=f"mixture(n={n_samples}, d={dim}, mu_norm={mu_norm:g}, seed={seed})")
+
+
+def _mixture_mean(rng: np.random.Generator, dim: int, mu_norm: float) -> np.ndarray:
+    """mu = mu_norm * u / ||u||, u ~ N(0, I_d): the mixture's mean (the stream's first draw)."""
+    direction = rng.standard_normal(dim)
+    return mu_norm * direction / np.linalg.norm(direction)
+
+
+def _mixture_points(rng: np.random.Generator, mu: np.ndarray, n: int):
+    """n points (y mu + xi) / sqrt(d) with balanced labels y, and the labels."""
+    labels, dim = _balanced_labels(rng, n), mu.shape[0]
+    points = (labels[:, None] * mu + rng.standard_normal((n, dim))) / math.sqrt(dim)
+    return points, labels
 
 
 def blobs(n_samples: int = 100, dim: int = 2, seed: int = 0) -> Dataset:
@@ -256,6 +262,24 @@ def generate(kind: str, n_samples: int, dim: int, seed: int,
     if kind == "mixture":  # each generator checks its parameters before drawing
         return mixture(n_samples, dim, seed, mu_norm=mu_norm, n_test=n_test)
     return GENERATORS[kind](n_samples, dim, seed)
+
+
+def draw_like(kind: str, n_samples: int, dim: int, seed: int, like_seed: int,
+              mu_norm: float = 4.0) -> Dataset:
+    """n_samples new points from the distribution ``generate(kind, ..., like_seed)`` drew
+    from, with randomness from ``seed`` (no test set).
+
+    The generators' laws do not depend on the seed except the mixture's mean mu, which is
+    taken from ``like_seed``: shadow models and fresh non-members of an audit must come from
+    the target's population, not from another mixture with its own mu.
+    """
+    if kind != "mixture":
+        return generate(kind, n_samples, dim, seed, n_test=0)
+    check_sizes(n_samples, dim)
+    mu = _mixture_mean(np.random.default_rng(like_seed), dim, mu_norm)
+    X, y = _mixture_points(np.random.default_rng(seed), mu, n_samples)
+    return make_dataset(X, y, name=f"mixture(n={n_samples}, d={dim}, mu_norm={mu_norm:g}, "
+                                   f"seed={seed}, mu of seed {like_seed})")
 
 
 # ---------------------------------------------------------------------------- regime gauge

@@ -20,6 +20,9 @@ from core.errors import InputError
 
 LABEL_COLUMN_NAMES = ("y", "label")
 NPZ_KEYS = ("X", "y", "X_test", "y_test")
+# Largest |feature|: n d of its squares, summed for norms and Gram entries, stay below the
+# float64 maximum (1.8e308) for any n <= 5000, d <= 1e5.
+MAX_FEATURE = 1e150
 
 
 def _open_source(source, default_name: str):
@@ -110,6 +113,10 @@ def _read_csv_frame(source) -> tuple:
     if frame.shape[0] == 0:
         raise InputError(f"File {name!r} has no data rows: add at least two points below "
                          "the header.")
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas makes the extra leading fields of rows longer than the header an index
+        raise InputError(f"File {name!r} has rows with more fields than its header "
+                         f"({frame.shape[1]} columns): every row needs one value per column.")
     return frame, name
 
 
@@ -148,13 +155,20 @@ def load_csv(source, label_column=None) -> Dataset:
 
 
 def _check_finite(X, where, columns=None):
-    """InputError naming the first NaN or inf entry of X (1-based row, column name or index)."""
-    bad = np.argwhere(~np.isfinite(X))
+    """InputError naming the first entry of X that is NaN, inf or above MAX_FEATURE in
+    magnitude (1-based row, column name or index).
+    """
+    with np.errstate(invalid="ignore"):
+        bad = np.argwhere(~(np.abs(X) <= MAX_FEATURE))      # NaN compares False
     if bad.size:
         row, col = (int(v) for v in bad[0])
         column = f"column {columns[col]!r}" if columns else f"column {col}"
-        raise InputError(f"{where} has {str(X[row, col])!r} in row {row + 1}, {column}: "
-                         "every feature must be a finite number (remove or fill it).")
+        value = X[row, col]
+        rule = ("every feature must be a finite number (remove or fill it)"
+                if not np.isfinite(value) else
+                f"features must be at most {MAX_FEATURE:g} in magnitude, since the model "
+                "sums their squares in float64 (rescale the column)")
+        raise InputError(f"{where} has {str(value)!r} in row {row + 1}, {column}: {rule}.")
 
 
 def _dataset(name, *arrays, label_names):

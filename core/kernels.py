@@ -11,9 +11,15 @@ Training runs all steps inside Numba. Two paths compute the same iterates:
 * Primal path (n >= d): Zt = W Xᵀ recomputed from W; A is tracked as well (O(n m) a
   step) so that every trained model also has its Gram representation.
 
+The training kernels take their inputs as four named tuples (``GramData`` or
+``PrimalData``, ``GDRule``, ``Recording``), built by ``gd_rule`` and friends with the
+field types the kernels are compiled for, so each kernel compiles one signature.
+
 Kernels are pure: contiguous float64 in, no validation, no exceptions, no randomness.
 All jit options are set by ``core.jit.kernel`` (one option set, one ``def`` each).
 """
+from typing import NamedTuple
+
 import numpy as np
 
 from core.jit import kernel
@@ -22,6 +28,73 @@ LOSS_EXP = 0
 LOSS_LOGISTIC = 1
 FLUSH_BELOW = 1e-250          # loss weights below this are flushed to 0 (denormals are slow)
 LOG_FLUSH = np.log(FLUSH_BELOW)
+
+
+class GDRule(NamedTuple):
+    """One GD step's settings besides the iterate (build with ``gd_rule``).
+
+    The step is theta += lr sum_i g_i y_i dN(theta; x_i), g_i = |l'(q_i)| / Z with
+    Z = sum_k l(q_k) (normalized) or n (plain); core/method_kernels.py signs and weights g.
+    Defined here, used by core/method_kernels.py too: after changing the fields, clear the
+    Numba cache (see core/jit.py).
+    """
+
+    y: np.ndarray            # (n,) labels the loss uses
+    v: np.ndarray            # (m,) output weights
+    is_relu: bool            # sigma = ReLU, else the identity (the linear model, m = 1)
+    loss_code: int           # LOSS_EXP or LOSS_LOGISTIC
+    normalized: bool         # normalized GD (divide by the loss), else plain
+    lr: float                # the step size
+
+
+class GramData(NamedTuple):
+    """The data of the Gram path: Zt = Z0t + A K (build with ``gram_data``)."""
+
+    K: np.ndarray            # (n, n) X Xᵀ
+    Z0t: np.ndarray          # (m, n) the initialisation's pre-activations, s0 W_0 Xᵀ
+    w0_sq: float             # ||s0 W_0||², for the recorded norms
+
+
+class PrimalData(NamedTuple):
+    """The data of the primal path: Zt = W Xᵀ (build with ``primal_data``)."""
+
+    X: np.ndarray            # (n, d)
+    XT: np.ndarray           # (d, n) X transposed, C-contiguous
+    W: np.ndarray            # (m, d) the weights, updated in place
+
+
+class Recording(NamedTuple):
+    """Where a training run records its history (build with ``recording``)."""
+
+    steps: np.ndarray        # (r,) int64, steps to record (state *before* that step; the
+                             # last step index too, for the state after training)
+    hist: np.ndarray         # (r, 4) rows [step, log L, min q, ||W||], written in order
+    snaps: np.ndarray        # (r or 0, m, n) A at those steps (shape (0, m, n): none kept)
+
+
+def _floats(a):
+    return np.ascontiguousarray(a, dtype=np.float64)
+
+
+def gd_rule(y, v, is_relu, loss_code, normalized, lr):
+    """GDRule with the field types the kernels are compiled for (one signature)."""
+    return GDRule(_floats(y), _floats(v), bool(is_relu), int(loss_code), bool(normalized),
+                  float(lr))
+
+
+def gram_data(K, Z0t, w0_sq):
+    """GramData with the field types the kernels are compiled for."""
+    return GramData(_floats(K), _floats(Z0t), float(w0_sq))
+
+
+def primal_data(X, W):
+    """PrimalData of X and the weights W (W itself is updated in place: pass a copy)."""
+    return PrimalData(_floats(X), np.ascontiguousarray(np.asarray(X, dtype=np.float64).T), W)
+
+
+def recording(steps, hist, snaps):
+    """Recording with the field types the kernels are compiled for."""
+    return Recording(np.ascontiguousarray(steps, dtype=np.int64), hist, snaps)
 
 
 @kernel
@@ -105,26 +178,27 @@ def step_weights(q, loss_code, normalized, g):
 
 
 @kernel
-def margins_and_weights(Zt, y, v, is_relu, loss_code, normalized, g):
+def margins_and_weights(Zt, rule, g):
     """q_i = y_i N_i from pre-activations, then the step weights g (``step_weights``).
 
     Returns (log L, min_i q_i) at the current iterate.
     """
     out = np.empty(Zt.shape[1])
-    model_outputs(Zt, v, is_relu, out)
-    q = y * out
-    return step_weights(q, loss_code, normalized, g), q.min()
+    model_outputs(Zt, rule.v, rule.is_relu, out)
+    q = rule.y * out
+    return step_weights(q, rule.loss_code, rule.normalized, g), q.min()
 
 
 @kernel
-def add_step(Zt, y, v, is_relu, lr, g, A, C):
+def add_step(Zt, rule, g, A, C):
     """A += C with C_ji = lr g_i y_i v_j sigma'(Zt_ji), the GD step W += C X.
 
     sigma'(0) := 0 (docs/theory.md §3.1). C is written too when it has A's shape (primal path).
     """
     m, n = Zt.shape
+    v, is_relu = rule.v, rule.is_relu      # locals: no tuple access inside the loops
     keep = C.shape[0] == m
-    step = lr * g * y
+    step = rule.lr * g * rule.y
     for j in range(m):
         vj = v[j]
         for i in range(n):
@@ -136,82 +210,81 @@ def add_step(Zt, y, v, is_relu, lr, g, A, C):
 
 
 @kernel
-def record_due(t, rec_steps, ptr):
+def record_due(rec, t, ptr):
     """True when step t is the next one to record."""
-    return ptr < rec_steps.shape[0] and rec_steps[ptr] == t
+    return ptr < rec.steps.shape[0] and rec.steps[ptr] == t
 
 
 @kernel
-def record_state(ptr, t, log_loss, min_margin, sq_norm, A, hist, snaps):
-    """Write row ``ptr`` of hist = [step, log L, min q, ||W||] (and A to snaps)."""
-    hist[ptr, 0] = t
-    hist[ptr, 1] = log_loss
-    hist[ptr, 2] = min_margin
-    hist[ptr, 3] = np.sqrt(max(sq_norm, 0.0))
-    if snaps.shape[0] > ptr:
-        snaps[ptr] = A
+def record_state(rec, ptr, t, log_loss, min_margin, sq_norm, A):
+    """Write row ``ptr`` of rec.hist = [step, log L, min q, ||W||] (and A to rec.snaps)."""
+    rec.hist[ptr, 0] = t
+    rec.hist[ptr, 1] = log_loss
+    rec.hist[ptr, 2] = min_margin
+    rec.hist[ptr, 3] = np.sqrt(max(sq_norm, 0.0))
+    if rec.snaps.shape[0] > ptr:
+        rec.snaps[ptr] = A
     return ptr + 1
 
 
 @kernel
-def train_gd_gram(K, Z0t, w0_sq, y, v, is_relu, loss_code, normalized, lr, A,
-                  t0, n_steps, rec_steps, ptr, hist, snaps):
+def train_gd_gram(data, rule, A, t0, n_steps, rec, ptr):
     """A <- A + C(Z0t + A K) for n_steps GD steps in Gram space; returns the next ptr.
 
     Parameters
     ----------
-    K : ndarray (n, n), Gram matrix X Xᵀ
-    Z0t : ndarray (m, n), W_0 Xᵀ;  w0_sq : float, ||W_0||²
-    A : ndarray (m, n), coefficients of W = W_0 + A X, updated in place
-    t0, n_steps : global index of the first step, number of steps
-    rec_steps : int64 array, steps to record (state *before* that step; t0 + n_steps too)
-    hist : (n_rec, 4) float64; snaps : (n_rec or 0, m, n) float64
+    data : GramData (K, Z0t, w0_sq)
+    rule : GDRule (labels, output weights, model, loss, optimizer, lr)
+    A : ndarray (m, n), float64, coefficients of W = W_0 + A X, updated in place
+    t0, n_steps : int, global index of the first step, number of steps
+    rec : Recording (steps to record, history rows, snapshots of A)
+    ptr : int, the next row of rec.hist to write
     """
     m, n = A.shape
+    K, Z0t = data.K, data.Z0t
     no_C = np.empty((0, 0))
     Zt = np.empty((m, n))
     g = np.empty(n)
     for t in range(t0, t0 + n_steps + 1):
-        due = record_due(t, rec_steps, ptr)
+        due = record_due(rec, t, ptr)
         if t == t0 + n_steps and not due:
             break
         np.dot(A, K, Zt)
         Zt += Z0t
-        log_loss, min_margin = margins_and_weights(Zt, y, v, is_relu, loss_code,
-                                                   normalized, g)
+        log_loss, min_margin = margins_and_weights(Zt, rule, g)
         if due:   # ||W||² = ||W0||² + <A, Z0t + Zt>, only when recorded
-            ptr = record_state(ptr, t, log_loss, min_margin,
-                               w0_sq + np.sum(A * (Z0t + Zt)), A, hist, snaps)
+            ptr = record_state(rec, ptr, t, log_loss, min_margin,
+                               data.w0_sq + np.sum(A * (Z0t + Zt)), A)
         if t == t0 + n_steps:
             break
-        add_step(Zt, y, v, is_relu, lr, g, A, no_C)
+        add_step(Zt, rule, g, A, no_C)
     return ptr
 
 
 @kernel
-def train_gd_primal(X, XT, W, y, v, is_relu, loss_code, normalized, lr, A,
-                    t0, n_steps, rec_steps, ptr, hist, snaps):
+def train_gd_primal(data, rule, A, t0, n_steps, rec, ptr):
     """W <- W + C(W Xᵀ) X and A <- A + C for n_steps GD steps; returns the next ptr.
 
-    Same iterates as ``train_gd_gram`` at O(n d m) a step; XT is X transposed, contiguous.
+    Same iterates as ``train_gd_gram`` at O(n d m) a step; ``data`` is a PrimalData
+    (X, its transpose, W updated in place), the other arguments as there.
     """
     m, n = A.shape
+    X, XT, W = data.X, data.XT, data.W
     C = np.empty((m, n))
     Zt = np.empty((m, n))
     g = np.empty(n)
     dW = np.empty(W.shape)
     for t in range(t0, t0 + n_steps + 1):
-        due = record_due(t, rec_steps, ptr)
+        due = record_due(rec, t, ptr)
         if t == t0 + n_steps and not due:
             break
         np.dot(W, XT, Zt)
-        log_loss, min_margin = margins_and_weights(Zt, y, v, is_relu, loss_code,
-                                                   normalized, g)
+        log_loss, min_margin = margins_and_weights(Zt, rule, g)
         if due:
-            ptr = record_state(ptr, t, log_loss, min_margin, np.sum(W * W), A, hist, snaps)
+            ptr = record_state(rec, ptr, t, log_loss, min_margin, np.sum(W * W), A)
         if t == t0 + n_steps:
             break
-        add_step(Zt, y, v, is_relu, lr, g, A, C)
+        add_step(Zt, rule, g, A, C)
         np.dot(C, X, dW)
         W += dW
     return ptr

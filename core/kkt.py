@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.errors import InputError
 from core.kkt_kernels import clarke_system
 from core.models import norm, outputs_from_preacts, preacts, rescale_to_unit_margin, row_norms
 from core.nnls_kernels import (
@@ -35,6 +36,7 @@ NNLS_WORK = 5e8            # coordinate-descent budget, in multiply-adds (~0.3 s
 NNLS_CHUNK_WORK = 1e8      # multiply-adds of sweeps per kernel call (~0.05 s)
 FACE_CHUNK_WORK = 1e9      # flops of an exact face solve's blocks per call (LAPACK, ~0.05 s)
 MARGIN_ROUNDING = 1e-9     # slack on q_i <= 1 + active_tol for rescaling round-off
+MAX_RESCALED = 1e150       # |s0|, |A_ji| after rescaling: their squares stay finite in float64
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,6 +114,7 @@ def certify(ctx, model, index=None, *, rescale=True, kink_tol=DEFAULT_KINK_TOL,
     factor = 1.0
     if rescale:
         model, factor = rescale_to_unit_margin(ctx, model, index)
+        _check_representable(model, factor)
     Zt = preacts(ctx, model)
     q = ctx.y * outputs_from_preacts(ctx, Zt)
     in_R = np.zeros(n, dtype=bool)
@@ -142,6 +145,18 @@ def certify(ctx, model, index=None, *, rescale=True, kink_tol=DEFAULT_KINK_TOL,
         n_mu_violations=int(np.sum(mu > lam[None, :] * (1 + 1e-6) + 1e-12 * lam_max)),
         kink_tol=float(kink_tol), mu_bound=bool(mu_bound), status=int(result.status),
         sweeps=int(result.sweeps))
+
+
+def _check_representable(model, q_min):
+    """max(|s0|, max |A_ji|) <= MAX_RESCALED, else InputError: a model whose smallest
+    margin is tiny (it barely moved from W_0 = 0, e.g. lr = 1e-300) has weights near
+    1 / q_min at unit margin, and the residual's squares would overflow float64.
+    """
+    size = max(abs(float(model.s0)), float(np.max(np.abs(model.A), initial=0.0)))
+    if not size <= MAX_RESCALED:
+        raise InputError(f"The model's smallest margin is {q_min:.3g}: rescaled to margin 1 "
+                         f"its weights reach {size:.3g}, beyond what the certificate can "
+                         "square in float64; train with a larger lr or more steps.")
 
 
 def holding(progress, done, total):
@@ -177,7 +192,7 @@ def solve_in_chunks(system, options, per_chunk, progress=None):
     state = nnls_start(system, options)
     report = progress or (lambda done, total: None)
     while True:
-        done, polish = int(state.counters[0]), int(state.counters[2])
+        done, polish = int(state.sweeps[0]), int(state.next_polish[0])
         size = 1 if polish == done + 1 else min(per_chunk, polish - done - 1)
         result = nnls_sweeps(system, options, state, size, True)
         if result.status == NNLS_FACE:
@@ -204,20 +219,20 @@ def solve_face_in_chunks(system, x, bounded, between=None):
             bounds.append(b)
             work = 0.0
     between = between or (lambda: None)
-    P, S, r, act2 = face_system(system, x, bounded)
+    face = face_system(system, x, bounded)
     x_new = np.zeros(x.shape[0])
     for b0, b1 in zip(bounds[:-1], bounds[1:]):
-        if not face_eliminate(system, x, bounded, P, S, r, act2, b0, b1):
+        if not face_eliminate(system, x, bounded, face, b0, b1):
             return x_new, False
         between()
-    lam_P, ok = face_lam(P, S, r, x_new)
+    lam_P, ok = face_lam(face, x_new)
     if not ok:
         return x_new, False
     for b0, b1 in zip(bounds[:-1], bounds[1:]):
         between()
-        if not face_mu(system, x, bounded, P, act2, lam_P, x_new, b0, b1):
+        if not face_mu(system, x, bounded, face, lam_P, x_new, b0, b1):
             return x_new, False
-    return x_new, face_accept(system, x, bounded, P, x_new)
+    return x_new, face_accept(system, x, bounded, face.P, x_new)
 
 
 def _sweep_work(system):

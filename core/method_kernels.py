@@ -13,7 +13,8 @@ g_i = c_i |l'(q_i)| / Z: the same update as training (``add_step``) with signed 
 
 As in core/kernels.py there are two paths computing the same iterates: Gram space
 (Zt = s0 Z0t + A K, O(n² m) a step, used when n < d) and primal (Zt = W Xᵀ, O(n d m)).
-The loss helpers are those of the training kernels (one definition of the loss).
+They take the training kernels' named tuples (``GramData`` or ``PrimalData``, ``GDRule``)
+and the loss helpers of the training kernels (one definition of the loss).
 Kernels are pure: contiguous float64 in, no validation, no exceptions.
 """
 import numpy as np
@@ -66,18 +67,20 @@ def signed_weights(q, coef, loss_code, normalized, g):
 
 
 @kernel
-def weighted_gd_gram(K, Z0s, y, v, is_relu, loss_code, coef, normalized, lr, A, n_steps):
+def weighted_gd_gram(data, rule, coef, A, n_steps):
     """A <- A + C(Z0s + A K) for n_steps steps of GD on sum_i c_i l(q_i), in Gram space.
 
     Parameters
     ----------
-    K : ndarray (n, n), X Xᵀ
-    Z0s : ndarray (m, n), s0 W_0 Xᵀ (the initialisation part of the model, scaled)
-    y : ndarray (n,), labels used by the loss (flipped ones included)
+    data : core.kernels.GramData (K, Z0t = s0 W_0 Xᵀ: the initialisation part of the
+        model, scaled; w0_sq is not used)
+    rule : core.kernels.GDRule; its y are the labels the loss uses (flipped ones included)
     coef : ndarray (n,), the signed coefficients c_i
     A : ndarray (m, n), coefficients of W = s0 W_0 + A X, updated in place
+    n_steps : int
     """
     m, n = A.shape
+    K, Z0s = data.K, data.Z0t
     no_C = np.empty((0, 0))
     Zt = np.empty((m, n))
     out = np.empty(n)
@@ -85,19 +88,20 @@ def weighted_gd_gram(K, Z0s, y, v, is_relu, loss_code, coef, normalized, lr, A, 
     for _ in range(n_steps):
         np.dot(A, K, Zt)
         Zt += Z0s
-        model_outputs(Zt, v, is_relu, out)
-        signed_weights(y * out, coef, loss_code, normalized, g)
-        add_step(Zt, y, v, is_relu, lr, g, A, no_C)
+        model_outputs(Zt, rule.v, rule.is_relu, out)
+        signed_weights(rule.y * out, coef, rule.loss_code, rule.normalized, g)
+        add_step(Zt, rule, g, A, no_C)
 
 
 @kernel
-def weighted_gd_primal(X, XT, W, y, v, is_relu, loss_code, coef, normalized, lr, A,
-                       n_steps):
+def weighted_gd_primal(data, rule, coef, A, n_steps):
     """W <- W + C(W Xᵀ) X and A <- A + C for n_steps steps of GD on sum_i c_i l(q_i).
 
-    Same iterates as ``weighted_gd_gram`` at O(n d m) a step; XT is X transposed.
+    Same iterates as ``weighted_gd_gram`` at O(n d m) a step; ``data`` is a
+    core.kernels.PrimalData (X, its transpose, W updated in place).
     """
     m, n = A.shape
+    X, XT, W = data.X, data.XT, data.W
     C = np.empty((m, n))
     Zt = np.empty((m, n))
     out = np.empty(n)
@@ -105,8 +109,8 @@ def weighted_gd_primal(X, XT, W, y, v, is_relu, loss_code, coef, normalized, lr,
     dW = np.empty(W.shape)
     for _ in range(n_steps):
         np.dot(W, XT, Zt)
-        model_outputs(Zt, v, is_relu, out)
-        signed_weights(y * out, coef, loss_code, normalized, g)
-        add_step(Zt, y, v, is_relu, lr, g, A, C)
+        model_outputs(Zt, rule.v, rule.is_relu, out)
+        signed_weights(rule.y * out, coef, rule.loss_code, rule.normalized, g)
+        add_step(Zt, rule, g, A, C)
         np.dot(C, X, dW)
         W += dW

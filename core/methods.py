@@ -16,16 +16,17 @@ import math
 import numpy as np
 
 from core.errors import InputError
-from core.kernels import log_loss_slopes
+from core.kernels import gd_rule, gram_data, log_loss_slopes, primal_data
 from core.method_kernels import weighted_gd_gram, weighted_gd_primal
 from core.method_types import MethodOutput
-from core.models import GramModel, preacts
+from core.models import GramModel, norm, preacts
 from core.options import (
     ETA_GAIN,
     FINETUNE_K,
     GA_STEPS_K,
     LOSSES,
     NEGGRAD_ALPHA,
+    NEGGRAD_ETA_GAIN,
     NEGGRAD_K,
     NEWTON_DAMPING,
     OPTIMIZERS,
@@ -63,13 +64,13 @@ def weighted_gd(ctx, model, coef, *, y=None, loss="exp", normalized=False, lr=1.
     y = ctx.y if y is None else np.ascontiguousarray(y, dtype=np.float64)
     A = np.array(model.A, dtype=np.float64, order="C", copy=True)
     coef = np.ascontiguousarray(coef, dtype=np.float64)
-    args = (y, ctx.v, ctx.is_relu, LOSS_CODES[loss], coef, bool(normalized), float(lr), A)
+    rule = gd_rule(y, ctx.v, ctx.is_relu, LOSS_CODES[loss], normalized, lr)
     if (n < d) if path == "auto" else path == "gram":
-        Z0s = np.ascontiguousarray(model.s0 * ctx.Z0t)
-        weighted_gd_gram(ctx.K, Z0s, *args, int(steps))
+        data = gram_data(ctx.K, model.s0 * ctx.Z0t, model.s0 ** 2 * ctx.w0_row_sq.sum())
+        weighted_gd_gram(data, rule, coef, A, int(steps))
     else:
         W = np.ascontiguousarray(model.s0 * ctx.W0 + model.A @ ctx.X)
-        weighted_gd_primal(ctx.X, np.ascontiguousarray(ctx.X.T), W, *args, int(steps))
+        weighted_gd_primal(primal_data(ctx.X, W), rule, coef, A, int(steps))
     if not np.all(np.isfinite(A)) or np.abs(A).max() > DIVERGED:
         raise InputError(f"{name} diverged (the ascent on the forget loss ran away): use a "
                          "smaller step size or fewer steps k.")
@@ -80,17 +81,17 @@ def _check_steps(k):
     check_integer("k", k, 1, MAX_STEPS)
 
 
-def default_eta(ctx, model, forget):
-    """eta = ETA_GAIN / mean_F ||grad_theta q_l||², ||grad q_l||² = sum_j v_j² sigma'_jl K_ll."""
+def default_eta(ctx, model, forget, gain=ETA_GAIN):
+    """eta = gain / mean_F ||grad_theta q_l||², ||grad q_l||² = sum_j v_j² sigma'_jl K_ll."""
     Zt = preacts(ctx, model)[:, list(forget)]
     slopes = (Zt > 0.0) if ctx.is_relu else np.ones_like(Zt)
     sq = (ctx.v ** 2) @ slopes * np.diag(ctx.K)[list(forget)]
-    return ETA_GAIN / max(float(np.mean(sq)), 1e-300)
+    return gain / max(float(np.mean(sq)), 1e-300)
 
 
-def _eta(ctx, cert, forget, eta):
+def _eta(ctx, cert, forget, eta, gain=ETA_GAIN):
     if eta is None:
-        return default_eta(ctx, cert.model, forget)
+        return default_eta(ctx, cert.model, forget, gain)
     check_positive("eta", eta)
     return float(eta)
 
@@ -111,18 +112,21 @@ def ga_steps(ctx, cert, forget, *, loss="exp", k=GA_STEPS_K, eta=None):
 
 def neggrad_plus(ctx, cert, forget, *, loss="exp", k=NEGGRAD_K, eta=None,
                  alpha=NEGGRAD_ALPHA):
-    """NegGrad+ (Kurmanji et al.): k steps of GD on alpha L_R - (1 - alpha) L_F from theta^.
+    """NegGrad+ (Kurmanji et al. 2023): k steps of GD on alpha mean_R l - (1 - alpha) mean_F l
+    from theta^, the mean losses weighted as in the paper (coefficients alpha / |R| on R and
+    -(1 - alpha) / |F| on F).
 
-    alpha = 0.9 keeps the retained points' margins while the forget term pushes q_l down;
-    k = 20 steps of ``default_eta`` bring q_l to the retrained order on the default demos.
-    Cost k n gradients.
+    Defaults (core/options.py): alpha = 0.9, k = 10 and eta = NEGGRAD_ETA_GAIN / ||grad
+    q_F||², which bring q_l to the retrained order on the default ReLU demo. Cost k n
+    gradients.
     """
     _check_steps(k)
-    eta = _eta(ctx, cert, forget, eta)
+    eta = _eta(ctx, cert, forget, eta, NEGGRAD_ETA_GAIN)
     if not isinstance(alpha, (int, float)) or not 0.0 < alpha < 1.0:
         raise InputError(f"alpha must be a number strictly between 0 and 1, not {alpha!r}.")
-    coef = np.full(ctx.n_samples, float(alpha))
-    coef[list(forget)] = -(1.0 - alpha)
+    forget = list(forget)
+    coef = np.full(ctx.n_samples, float(alpha) / (ctx.n_samples - len(forget)))
+    coef[forget] = -(1.0 - alpha) / len(forget)
     model = weighted_gd(ctx, cert.model, coef, loss=loss, lr=eta, steps=k, name="neggrad_plus")
     return MethodOutput(model, int(k) * ctx.n_samples,
                         dict(k=int(k), eta=eta, alpha=float(alpha)))
@@ -187,15 +191,28 @@ def gradient_gram(ctx, Zt):
     return np.outer(ctx.y, ctx.y) * ctx.K * (S.T @ S), S
 
 
+def l2_weight(ctx, cert, loss="exp"):
+    """gamma* = sum_i |l'(q_i)| q_i / ||theta^||²: the L2 weight at which theta^ is stationary
+    for sum_i l(q_i) + gamma/2 ||theta||² along theta^ (Euler: <grad q_i, theta> = q_i for
+    1-homogeneous models), i.e. the regularized problem of Guo et al. (2020) that theta^
+    solves best.
+    """
+    slope = -loss_derivatives(cert.margins, loss)[0]
+    return float(np.sum(slope * cert.margins) / max(norm(ctx, cert.model) ** 2, 1e-300))
+
+
 def newton(ctx, cert, forget, *, loss="exp", damping=NEWTON_DAMPING):
     """theta- = theta^ + (H_R + gamma I)^+ grad_theta sum_F l(q_l(theta^)), H_R = sum_R l'' g gᵀ.
 
     With B = [sqrt(l''_i) g_i]_{i in R}, H_R = B Bᵀ and N = Bᵀ B = D^½ M_RR D^½ (|R| x |R|):
     gamma = 0: H⁺ b = B N⁺² Bᵀ b; gamma > 0: (H + gamma I)⁻¹ b = (b - B (N + gamma I)⁻¹ Bᵀ b)
-    / gamma. Only the part of b = sum_F l'(q_l) g_l inside span{g_i : i in R} survives the
-    pseudo-inverse: in the high-dimensional regime g_l is nearly orthogonal to that span and
-    the undamped step is small (docs/theory.md §3.7). Cost n gradients; O(n² m + n³).
+    / gamma. ``damping`` None takes gamma = ``l2_weight`` (Guo et al.'s Newton step of the L2-
+    regularized loss). Undamped, only the part of b = sum_F l'(q_l) g_l inside span{g_i : i
+    in R} survives: in the high-dimensional regime g_l is nearly orthogonal to that span
+    and the step is small (docs/theory.md §3.7). Cost n gradients; O(n² m + n³).
     """
+    auto = damping is None
+    damping = l2_weight(ctx, cert, loss) if auto else damping
     if not isinstance(damping, (int, float)) or not math.isfinite(damping) or damping < 0:
         raise InputError(f"damping must be a finite number >= 0, not {damping!r}.")
     model = cert.model
@@ -215,4 +232,5 @@ def newton(ctx, cert, forget, *, loss="exp", damping=NEWTON_DAMPING):
         w[retain] = -root_h * (Q @ ((Q.T @ r) / (evals + damping))) / damping
         w[forget] += slope_F / damping
     A = model.A + S * (w * ctx.y)[None, :]
-    return MethodOutput(GramModel(model.s0, A), ctx.n_samples, dict(damping=float(damping)))
+    params = dict(damping=float(damping)) | (dict(damping_rule="auto") if auto else {})
+    return MethodOutput(GramModel(model.s0, A), ctx.n_samples, params)

@@ -2,35 +2,42 @@
 
 Per forgotten point l, K shadow pairs are trained with the scenario's settings on a set T_k
 with (IN) and without (OUT) x_l. Generated data: T_k is a fresh draw of n - 1 points from the
-generator (seeded per k), so an IN shadow has the target's n points. Uploaded or preset
-data: T_k is a random half, floor((n - 1) / 2), of the other points, as LiRA does: the
-shadows must differ from each other and from the target, and half keeps each of them as
-close to the target's size as that allows (the normalized statistic absorbs the scale).
-W_0 of a shadow is drawn with its own seed; data and W_0 seeds come from
-``default_rng([seed, 3, k])``, a stream apart from the data's, W_0's and the lift's.
+target's own distribution (``core.data.draw_like``: for mixture data the target's mean mu),
+so an IN shadow has the target's n points. Uploaded or preset data: T_k is a random half,
+floor((n - 1) / 2), of the other points, as LiRA does: the shadows must differ from each
+other and from the target, and half keeps each of them as close to the target's size as
+that allows (the normalized statistic absorbs the scale). W_0 of a shadow is drawn with its
+own seed; data and W_0 seeds come from ``default_rng([seed, 3, k])``, a stream apart from
+the data's, W_0's and the lift's. A shadow whose training does not separate its own data is
+not used, and the audit says how many were (``ShadowStats.n_in``, ``n_out``).
 
-The statistic is the normalized margin s(theta) = q_l(theta) / min_{i in T} q_i(theta) with T
-the training points other than the forgotten ones (T_k for both shadows, R for the methods'
-models): the same reference set for IN, OUT and the audited model. (With l inside T an IN
-shadow's s could never fall below 1 while the audited model, certified on R, can.) Gaussians
-fitted to the IN and OUT values (maximum likelihood) give log_lr = log N(s; IN) - log N(s;
-OUT) and p_member = 1 / (1 + e^{-log_lr}) for every method's model.
+The statistic (``statistic``) is the forgotten point's margin relative to the typical
+retained margin, s(theta) = q_l(theta) / sqrt(mean_{i in T} q_i(theta)²), with T the training
+points other than the forgotten ones (T_k for both shadows, R for the methods' models): the
+same reference set for IN, OUT and the audited model, scale-free (the models are
+1-homogeneous) and defined for every model, also one that misclassifies retained points.
+Gaussians fitted to the IN and OUT values (maximum likelihood) give log_lr = log N(s; IN) -
+log N(s; OUT) and p_member = 1 / (1 + e^{-log_lr}) for every method's model.
 
 Population level, for generated data: the AUC of the margin q separating the forget set
-(and the retained set) from fresh non-members drawn from the generator.
+(and the retained set) from fresh non-members of the target's distribution.
+
+Shadow pairs run on the shared executors (``core.sweeps.executors``, threads over the GIL-free
+kernels) and are kept in a ``core.memo.Memo`` (``core.memo.clear_all`` empties it).
 """
-import hashlib
-import threading
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
-from core.compare import context_for, load_dataset, load_raw, train_options
-from core.data import generate, make_dataset
+from core.data import draw_like, make_dataset
+from core.distances import fresh_points
 from core.errors import InputError
+from core.memo import Memo, data_key
 from core.models import embed, margins, outputs_from_preacts
 from core.options import DEFAULT_SHADOWS
+from core.pipeline import context_for, load_dataset, load_raw, train_options
+from core.sweeps.executors import available_cores, make_executor
 from core.train import train
 from core.validate import check_integer
 
@@ -39,18 +46,29 @@ MIA_STREAM = 3          # default_rng([seed, 3, k]): shadow seeds
 N_FRESH = 500           # fresh non-members for the population AUC
 STD_FLOOR = 1e-12       # a Gaussian fit never has deviation 0
 WORKERS = 2             # threads over the nogil training kernels
-_CACHE, _CACHE_SIZE, _LOCK = {}, 64, threading.Lock()
+_SHADOWS = Memo("membership shadows", 64)
 
 
 @dataclass(frozen=True, eq=False)
 class ShadowStats:
-    """The IN and OUT statistics of one forgotten point over K shadow pairs."""
+    """The IN and OUT statistics of one forgotten point over the shadows that separated."""
 
     index: int
-    s_in: np.ndarray        # (K,) s of the IN shadows
-    s_out: np.ndarray       # (K,) s of the OUT shadows
+    s_in: np.ndarray        # (n_in,) s of the IN shadows used
+    s_out: np.ndarray       # (n_out,) s of the OUT shadows used
     fresh: bool             # T_k drawn from the generator (else a subset of the data)
     subset_size: int        # |T_k|
+    requested: int = 0      # K, the shadow pairs trained
+
+    @property
+    def n_in(self):
+        """IN shadows used (those whose training separated their data)."""
+        return int(self.s_in.size)
+
+    @property
+    def n_out(self):
+        """OUT shadows used."""
+        return int(self.s_out.size)
 
     @property
     def fit_in(self):
@@ -67,7 +85,7 @@ class ShadowStats:
 class MethodAudit:
     """One method's model against the shadows: per forgotten point, plus population AUCs."""
 
-    s: np.ndarray           # (|F|,) the model's statistic (nan where min_R q <= 0)
+    s: np.ndarray           # (|F|,) the model's statistic
     log_lr: np.ndarray      # (|F|,)
     p_member: np.ndarray    # (|F|,)
     auc: float | None           # forget set vs fresh non-members (generated data only)
@@ -97,13 +115,14 @@ def gaussian_logpdf(s, mean, std):
 def log_likelihood_ratio(s, fit_in, fit_out):
     """log_lr = log N(s; IN) - log N(s; OUT) and p_member = 1 / (1 + e^{-log_lr})."""
     log_lr = gaussian_logpdf(s, *fit_in) - gaussian_logpdf(s, *fit_out)
-    return log_lr, np.exp(-np.logaddexp(0.0, -log_lr))
+    with np.errstate(invalid="ignore"):     # s is nan where min_R q <= 0: nan in, nan out
+        return log_lr, np.exp(-np.logaddexp(0.0, -log_lr))
 
 
-def normalized_margin(q, index, reference):
-    """s = q_index / min_{i in reference} q_i; nan when that minimum is <= 0."""
-    q_min = float(np.min(q[reference]))
-    return q[index] / q_min if q_min > 0 else np.nan
+def statistic(q, index, reference):
+    """s = q_index / sqrt(mean_{i in reference} q_i²); 0 when every reference margin is 0."""
+    scale = float(np.sqrt(np.mean(np.square(q[np.asarray(reference)]))))
+    return float(q[index] / scale) if scale > 0 else 0.0
 
 
 def shadow_seed(scenario, k):
@@ -121,102 +140,115 @@ def can_draw(scenario):
     return not scenario.data_file and not scenario.is_preset
 
 
-def _pair_data(prepared, index, k, x_raw):
-    """(Dataset with x_l last, size of T_k) for shadow pair k of point ``index``."""
-    sc, n = prepared.scenario, prepared.ctx.n_samples
-    seed = shadow_seed(sc, k)
+def pair_dataset(prepared, forget, seed, x_raw=None):
+    """(Dataset of T then the points ``forget``, |T|) for one shadow pair drawn with ``seed``.
+
+    Generated data: T is a fresh draw of n - |F| points of the target's distribution and the
+    forgotten points keep their raw inputs (``x_raw``: the target's inputs before
+    preprocessing), the whole set scaled as the target was. Other data: T is a random half
+    of the points outside F, already scaled.
+    """
+    sc, n, forget = prepared.scenario, prepared.ctx.n_samples, list(forget)
     if can_draw(sc):
-        raw = generate(sc.data, n - 1, sc.dim, seed, mu_norm=sc.mu_norm, n_test=0)
-        x_l, y_l = x_raw[index], prepared.dataset.y[index]
-        data = make_dataset(np.vstack([raw.X, x_l]), np.append(raw.y, y_l))
-        return load_dataset(sc, data), n - 1
-    others = np.delete(np.arange(n), index)
-    size = (n - 1) // 2
-    pick = np.random.default_rng([seed, index]).choice(others, size, replace=False)
-    rows = np.append(np.sort(pick), index)
+        x_raw = load_raw(sc).X if x_raw is None else x_raw
+        raw = draw_like(sc.data, n - len(forget), sc.dim, seed, sc.seed, mu_norm=sc.mu_norm)
+        data = make_dataset(np.vstack([raw.X, x_raw[forget]]),
+                            np.append(raw.y, prepared.dataset.y[forget]))
+        return load_dataset(sc, data), n - len(forget)
+    others = np.setdiff1d(np.arange(n), forget)
+    size = (n - len(forget)) // 2
+    pick = np.random.default_rng([seed, *forget]).choice(others, size, replace=False)
+    rows = np.append(np.sort(pick), forget)
     return make_dataset(prepared.dataset.X[rows], prepared.dataset.y[rows]), size
 
 
 def shadow_pair(prepared, index, k, x_raw=None):
-    """(s_IN, s_OUT, |T_k|): one IN and one OUT shadow trained on T_k with and without x_l.
+    """(s_IN, s_OUT, |T_k|): one IN and one OUT shadow trained on T_k with and without x_l;
+    a statistic is None when that shadow's training did not separate its data.
 
     ``x_raw``: the target's inputs before preprocessing (generated data; loaded if None).
     """
     sc = prepared.scenario
-    if x_raw is None and can_draw(sc):
-        x_raw = load_raw(sc).X
-    data, size = _pair_data(prepared, index, k, x_raw)
+    data, size = pair_dataset(prepared, (index,), shadow_seed(sc, k), x_raw)
     ctx = context_for(sc.replace(seed=shadow_seed(sc, k)), data)
     options = train_options(sc, data)
     T = np.arange(size)
-    s_in = normalized_margin(margins(ctx, train(ctx, **options).params), size, T)
+    q_in = margins(ctx, train(ctx, **options).params)
     out = train(ctx.subset(T), **options).params
-    s_out = normalized_margin(margins(ctx, embed(out, T, size + 1)), size, T)
+    q_out = margins(ctx, embed(out, T, size + 1))
+    s_in = statistic(q_in, size, T) if q_in.min() > 0 else None
+    s_out = statistic(q_out, size, T) if q_out[T].min() > 0 else None
     return s_in, s_out, size
 
 
-def _cache_key(prepared, index, n_shadows):
-    digest = hashlib.sha1(prepared.dataset.X.tobytes() + prepared.dataset.y.tobytes())
-    return prepared.scenario, digest.hexdigest(), int(index), int(n_shadows)
+def run_pairs(fn, items, progress=None, workers=WORKERS):
+    """[fn(item) for item in items], run on the shared local executor (threads), with
+    ``progress(done, total)`` after each (it may raise to cancel: the rest is dropped).
+    The results come back in the order of ``items``.
+    """
+    items = list(items)
+    if not items:
+        return []
+    executor = make_executor(workers=max(1, min(workers, available_cores(), len(items))))
+    indexed = partial(_indexed, fn)
+    results = [None] * len(items)
+    try:
+        for done, (i, value) in enumerate(executor.map(indexed, list(enumerate(items))), 1):
+            results[i] = value
+            if progress is not None:
+                progress(done, len(items))
+    finally:
+        executor.close()
+    return results
+
+
+def _indexed(fn, item):
+    return item[0], fn(item[1])
 
 
 def shadow_stats(prepared, forget, n_shadows=DEFAULT_SHADOWS, progress=None):
-    """ShadowStats per point of ``forget``: K pairs each, over WORKERS threads, cached.
+    """ShadowStats per point of ``forget``: K pairs each, on the shared executor, cached.
 
     ``progress(done, total)`` is called after each pair (it may raise to cancel).
     Raises InputError when fewer than 2 shadows of a kind separate their data.
     """
     check_integer("shadows", n_shadows, 2, MAX_SHADOWS)
-    todo = [l for l in forget if _cache_key(prepared, l, n_shadows) not in _CACHE]
+    keys = {l: (data_key(prepared), int(l), int(n_shadows)) for l in forget}
+    todo = [l for l in dict.fromkeys(forget) if keys[l] not in _SHADOWS]
     jobs = [(l, k) for l in todo for k in range(n_shadows)]
-    results = {l: [] for l in todo}
     x_raw = load_raw(prepared.scenario).X if jobs and can_draw(prepared.scenario) else None
-    if jobs:
-        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-            futures = {pool.submit(shadow_pair, prepared, l, k, x_raw): l for l, k in jobs}
-            try:
-                for done, fut in enumerate(as_completed(futures), 1):
-                    results[futures[fut]].append(fut.result())
-                    if progress is not None:
-                        progress(done, len(jobs))
-            except BaseException:
-                for fut in futures:
-                    fut.cancel()
-                raise
+    pairs = run_pairs(lambda job: shadow_pair(prepared, job[0], job[1], x_raw), jobs,
+                      progress)
     for l in todo:
-        s_in, s_out, size = (np.array(col) for col in zip(*results[l]))
-        s_in, s_out = s_in[np.isfinite(s_in)], s_out[np.isfinite(s_out)]
+        mine = [p for (point, _), p in zip(jobs, pairs) if point == l]
+        s_in = np.array([p[0] for p in mine if p[0] is not None])
+        s_out = np.array([p[1] for p in mine if p[1] is not None])
         if s_in.size < 2 or s_out.size < 2:
-            raise InputError("The membership audit needs shadows that separate their data: "
-                             "fewer than 2 did. Use separable data or more steps.")
-        stats = ShadowStats(int(l), s_in, s_out, can_draw(prepared.scenario), int(size[0]))
-        with _LOCK:
-            if len(_CACHE) >= _CACHE_SIZE:
-                _CACHE.pop(next(iter(_CACHE)))
-            _CACHE[_cache_key(prepared, l, n_shadows)] = stats
-    return tuple(_CACHE[_cache_key(prepared, l, n_shadows)] for l in forget)
+            raise InputError(f"The membership audit needs shadows that separate their data: "
+                             f"only {s_in.size} IN and {s_out.size} OUT of {n_shadows} did "
+                             f"for point {l}. Use separable data or more steps.")
+        _SHADOWS.put(keys[l], ShadowStats(int(l), s_in, s_out, can_draw(prepared.scenario),
+                                          int(mine[0][2]), int(n_shadows)))
+    return tuple(_SHADOWS.get(keys[l]) for l in forget)
 
 
 def auc(members, others):
-    """P(member margin > non-member margin) + P(equal) / 2 (the Mann-Whitney AUC)."""
+    """P(member score > non-member score) + P(equal) / 2 (the Mann-Whitney AUC)."""
     members, others = np.asarray(members)[:, None], np.asarray(others)[None, :]
     return float(np.mean((members > others) + 0.5 * (members == others)))
 
 
 def fresh_margins(prepared, models):
-    """name -> q on N_FRESH fresh non-members, preprocessed as the target's test rows.
-
-    None when the data are not generated.
+    """name -> q on N_FRESH fresh non-members of the target's distribution, scaled as its
+    test rows. None when the data are not generated.
     """
-    sc, ctx = prepared.scenario, prepared.ctx
-    if not can_draw(sc):
+    ctx = prepared.ctx
+    drawn = fresh_points(prepared, N_FRESH, fresh_seed(prepared.scenario))
+    if drawn is None:
         return None
-    raw = load_raw(sc)
-    fresh = generate(sc.data, N_FRESH, sc.dim, fresh_seed(sc), mu_norm=sc.mu_norm,
-                     n_test=0)
-    data = load_dataset(sc, make_dataset(raw.X, raw.y, fresh.X, fresh.y))
-    Z0f, Kf = ctx.W0 @ data.X_test.T, ctx.X @ data.X_test.T     # Gram form: O(n m) per point
-    return {name: data.y_test * outputs_from_preacts(ctx, model.s0 * Z0f + model.A @ Kf)
+    X, y = drawn
+    Z0f, Kf = ctx.W0 @ X.T, ctx.X @ X.T          # Gram form: O(n m) per point
+    return {name: y * outputs_from_preacts(ctx, model.s0 * Z0f + model.A @ Kf)
             for name, model in models.items()}
 
 
@@ -228,7 +260,7 @@ def audit(comparison, n_shadows=DEFAULT_SHADOWS, progress=None):
     out = {}
     for name, res in comparison.methods.items():
         q = res.certificate.margins
-        s = np.array([normalized_margin(q, l, retain) for l in forget])
+        s = np.array([statistic(q, l, retain) for l in forget])
         pairs = [log_likelihood_ratio(s_l, st.fit_in, st.fit_out) for s_l, st in
                  zip(s, shadows)]
         log_lr, p = (np.array(col) for col in zip(*pairs))

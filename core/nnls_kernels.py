@@ -88,7 +88,11 @@ class NNLSResult(NamedTuple):
 
 
 class SolverState(NamedTuple):
-    """What one sweep hands to the next (``nnls_start``; ``nnls_sweeps`` updates it)."""
+    """What one sweep hands to the next (``nnls_start``; ``nnls_sweeps`` updates it).
+
+    The scalars a sweep updates are cells, arrays of shape (1,) (a NamedTuple's fields
+    cannot be reassigned): read and write ``s.sweeps[0]``.
+    """
 
     x: np.ndarray            # (p,) the iterate (lam, mu)
     grad: np.ndarray         # (p,) G x - h as the sweeps keep it (with its rounding drift)
@@ -97,8 +101,23 @@ class SolverState(NamedTuple):
     start: np.ndarray        # (p_d + 1,) ``pairs_by_point``: the mu's of each lam
     order: np.ndarray        # (p_m,)
     pair_block: np.ndarray   # (p_m,) block of each mu
-    values: np.ndarray       # (2,) objective at the last exact solve, last KKT violation
-    counters: np.ndarray     # (4,) sweeps done, polish interval, next polish sweep, failures
+    sweeps: np.ndarray       # (1,) int64: sweeps done
+    polish_every: np.ndarray # (1,) int64: sweeps from one exact solve to the next
+    next_polish: np.ndarray  # (1,) int64: the sweep of the next exact solve
+    polishes: np.ndarray     # (1,) int64: exact solves started (none accepted so far)
+    objective: np.ndarray    # (1,) float64: 1/2 xᵀGx - hᵀx at the last exact solve
+    violation: np.ndarray    # (1,) float64: KKT violation after the last sweep
+
+
+class Face(NamedTuple):
+    """The face of an iterate x, before its free mu's are eliminated (``face_system``):
+    lam_P > 0 free, each tied mu (= its lam) merged into its lam column.
+    """
+
+    P: np.ndarray            # (n_d,) int64, the free lam unknowns
+    S: np.ndarray            # (n_d, n_d) lam-lam matrix on P (Schur-updated in place)
+    r: np.ndarray            # (n_d,) right-hand side (updated in place likewise)
+    act2: np.ndarray         # (m, p_d) slopes, + 1 where a tied mu was merged
 
 
 def solver_options(tol, max_sweeps, *, bounded=True, check_unbounded=False,
@@ -234,12 +253,13 @@ def kkt_violation(g, x, grad, bounded, start, order):
 
 
 @kernel
-def face_parts(g, P, act2, j, block_pairs):
+def face_parts(g, face, j, block_pairs):
     """Block of neuron j on the face: (B_F, [C_FQ | h_F], Q) for its free mu's ``block_pairs``.
 
     C_F[a, c] = v_j² Ky[l_a, P_c] act2[j, P_c] is zero where neuron j has slope 0 at point
     P_c, so only the columns Q (positions in P) with act2 != 0 are formed.
     """
+    P, act2 = face.P, face.act2
     p_d, n_b = g.D.shape[0], block_pairs.shape[0]
     rows = g.pair_lam[block_pairs]
     B_F = g.vv[j] * g.Ky[rows][:, rows]
@@ -267,7 +287,7 @@ def free_pairs(g, x, bounded, b):
 
 @kernel
 def face_system(g, x, bounded):
-    """(P, S, r, act2) of the face of x before the free mu's are eliminated: lam_P > 0 free,
+    """Face(P, S, r, act2) of x before the free mu's are eliminated: lam_P > 0 free,
     tied mu's = their lam (merged into its column: slope act + 1), S and r the lam-lam part.
     """
     p_d, p = g.D.shape[0], x.shape[0]
@@ -290,19 +310,20 @@ def face_system(g, x, bounded):
         V_act = g.vv.reshape(-1, 1) * g.act[:, P]
         extra = np.dot(act2[:, P].T, V_act2) - np.dot(g.act[:, P].T, V_act)
         S += g.Ky[P][:, P] * extra
-    return P, S, r, act2
+    return Face(P, S, r, act2)
 
 
 @kernel
-def face_eliminate(g, x, bounded, P, S, r, act2, b0, b1):
-    """Eliminate the free mu's of blocks b0..b1-1 from (S, r) in place by Schur complement
-    (LAPACK solves with all columns at once); False when a block is singular.
+def face_eliminate(g, x, bounded, face, b0, b1):
+    """Eliminate the free mu's of blocks b0..b1-1 from (face.S, face.r) in place by Schur
+    complement (LAPACK solves with all columns at once); False when a block is singular.
     """
+    S, r = face.S, face.r
     try:
         for b in range(b0, b1):
             F = free_pairs(g, x, bounded, b)
             if F.shape[0] > 0:
-                B_F, rhs, Q = face_parts(g, P, act2, g.pair_j[F[0]], F)
+                B_F, rhs, Q = face_parts(g, face, g.pair_j[F[0]], F)
                 n_q = Q.shape[0]
                 Y = np.linalg.solve(B_F, rhs)
                 C_T = np.ascontiguousarray(rhs[:, :n_q].T)
@@ -318,8 +339,9 @@ def face_eliminate(g, x, bounded, P, S, r, act2, b0, b1):
 
 
 @kernel
-def face_lam(P, S, r, x_new):
+def face_lam(face, x_new):
     """lam_P = S⁻¹ r into x_new; (lam_P, False) when S is singular."""
+    P, S, r = face.P, face.S, face.r
     try:
         lam_P = np.linalg.solve(S, r) if P.shape[0] > 0 else np.zeros(0)
     except Exception:  # singular: the caller keeps its iterate
@@ -329,14 +351,14 @@ def face_lam(P, S, r, x_new):
 
 
 @kernel
-def face_mu(g, x, bounded, P, act2, lam_P, x_new, b0, b1):
+def face_mu(g, x, bounded, face, lam_P, x_new, b0, b1):
     """The free mu's of blocks b0..b1-1 given lam_P, into x_new; False when singular."""
     p_d = g.D.shape[0]
     try:
         for b in range(b0, b1):
             F = free_pairs(g, x, bounded, b)
             if F.shape[0] > 0:
-                B_F, rhs, Q = face_parts(g, P, act2, g.pair_j[F[0]], F)
+                B_F, rhs, Q = face_parts(g, face, g.pair_j[F[0]], F)
                 n_q = Q.shape[0]
                 C_FQ = np.ascontiguousarray(rhs[:, :n_q])
                 x_new[p_d + F] = np.linalg.solve(B_F, rhs[:, n_q] - np.dot(C_FQ, lam_P[Q]))
@@ -370,14 +392,14 @@ def solve_face(g, x, bounded):
     ``face_accept`` (core.kkt.solve_face_in_chunks splits the block loops).
     """
     first, n_blocks = np.int64(0), g.block_start.shape[0] - 1   # int64, not a literal 0:
-    P, S, r, act2 = face_system(g, x, bounded)                   # one signature (core/jit.py)
+    face = face_system(g, x, bounded)                            # one signature (core/jit.py)
     x_new = np.zeros(x.shape[0])
-    if not face_eliminate(g, x, bounded, P, S, r, act2, first, n_blocks):
+    if not face_eliminate(g, x, bounded, face, first, n_blocks):
         return x_new, False
-    lam_P, ok = face_lam(P, S, r, x_new)
-    if not ok or not face_mu(g, x, bounded, P, act2, lam_P, x_new, first, n_blocks):
+    lam_P, ok = face_lam(face, x_new)
+    if not ok or not face_mu(g, x, bounded, face, lam_P, x_new, first, n_blocks):
         return x_new, False
-    return x_new, face_accept(g, x, bounded, P, x_new)
+    return x_new, face_accept(g, x, bounded, face.P, x_new)
 
 
 @kernel
@@ -391,7 +413,7 @@ def pair_lag(g, a, pend_lam):
 
 
 @kernel
-def joint_move(g, x, grad, pend_lam, l, start, order, pair_block):
+def joint_move(g, s, l):
     """Move lam_l together with its mu's tied at lam_l, by an exact line search.
 
     Up: with the tied mu's whose gradient is negative (slope g_l + sum min(g_a, 0)); down:
@@ -399,12 +421,14 @@ def joint_move(g, x, grad, pend_lam, l, start, order, pair_block):
     C pend_lam; the curvature is D_ll + sum_S v_j² Ky_ll (1 + 2 act_jl) (B_j is diagonal
     across the pairs of one point, which lie in different neurons).
     """
+    x, grad, pend_lam, start, order = s.x, s.grad, s.pend_lam, s.start, s.order
+    pair_block = s.pair_block
     p_d, lam = g.D.shape[0], x[l]
     tied = np.empty(start[l + 1] - start[l], dtype=np.int64)
     g_tied = np.empty(tied.shape[0])
     n_tied, floor = 0, 0.0
-    for s in range(start[l], start[l + 1]):
-        a = order[s]
+    for k in range(start[l], start[l + 1]):
+        a = order[k]
         if x[p_d + a] != lam:
             floor = max(floor, x[p_d + a])
         else:
@@ -443,17 +467,18 @@ def joint_move(g, x, grad, pend_lam, l, start, order, pair_block):
 
 
 @kernel
-def lam_pass(g, x, grad, pend_lam, bounded, start, order, pair_block):
+def lam_pass(g, s, bounded):
     """One coordinate sweep over lam (lower bound: its largest mu when bounded), with the
     joint moves; grad_lam kept exact, grad_mu left lagging by C pend_lam. A lam with a zero
     column (D_ll = 0) is set to that bound.
     """
+    x, grad, pend_lam, start, order = s.x, s.grad, s.pend_lam, s.start, s.order
     p_d = g.D.shape[0]
     for l in range(p_d):
         floor = 0.0
         if bounded:
-            for s in range(start[l], start[l + 1]):
-                floor = max(floor, x[p_d + order[s]])
+            for k in range(start[l], start[l + 1]):
+                floor = max(floor, x[p_d + order[k]])
         # D_ll = 0: a zero column (no active neuron), lam_l only bounds its mu's: keep it
         # at the smallest feasible value, which makes lam unique
         new = max(floor, x[l] - grad[l] / g.D[l, l]) if g.D[l, l] > 0.0 else floor
@@ -463,14 +488,15 @@ def lam_pass(g, x, grad, pend_lam, bounded, start, order, pair_block):
             grad[:p_d] += delta * g.D[l]
             pend_lam[l] += delta
         if bounded and start[l + 1] > start[l]:
-            joint_move(g, x, grad, pend_lam, l, start, order, pair_block)
+            joint_move(g, s, l)
 
 
 @kernel
-def mu_pass(g, x, grad, pend_mu, bounded):
+def mu_pass(g, s, bounded):
     """One coordinate sweep over mu, block by block (upper bound lam_l when bounded);
     grad_mu kept exact, grad_lam left lagging by Cᵀ pend_mu (pend_mu[j, l] per pair).
     """
+    x, grad, pend_mu = s.x, s.grad, s.pend_mu
     p_d = g.D.shape[0]
     for b in range(g.block_start.shape[0] - 1):
         s0, s1 = g.block_start[b], g.block_start[b + 1]
@@ -491,16 +517,17 @@ def mu_pass(g, x, grad, pend_mu, bounded):
 
 
 @kernel
-def floor_zero_columns(g, x, start, order):
+def floor_zero_columns(g, s):
     """lam_l = max mu of l where D_ll = 0 (no active neuron: lam_l only bounds its mu's),
     after the mu pass may have lowered that mu; G x does not change.
     """
+    x, start, order = s.x, s.start, s.order
     p_d = g.D.shape[0]
     for l in range(p_d):
         if g.D[l, l] <= 0.0 and start[l + 1] > start[l]:
             top = 0.0
-            for s in range(start[l], start[l + 1]):
-                top = max(top, x[p_d + order[s]])
+            for k in range(start[l], start[l + 1]):
+                top = max(top, x[p_d + order[k]])
             x[l] = top
 
 
@@ -528,9 +555,10 @@ def nnls_start(g, opt):
     pair_block = np.empty(p_m, dtype=np.int64)
     for b in range(g.block_start.shape[0] - 1):
         pair_block[g.block_start[b]:g.block_start[b + 1]] = b
-    counters = np.array([0, opt.polish_every, opt.polish_every, 0], dtype=np.int64)
+    every = np.full(1, opt.polish_every, dtype=np.int64)
     return SolverState(np.zeros(h.shape[0]), -h.copy(), np.zeros(p_d), np.zeros((m, p_d)),
-                       start, order, pair_block, np.zeros(2), counters)
+                       start, order, pair_block, np.zeros(1, dtype=np.int64), every,
+                       every.copy(), np.zeros(1, dtype=np.int64), np.zeros(1), np.zeros(1))
 
 
 @kernel
@@ -544,15 +572,15 @@ def after_face(g, opt, s, x_face, ok):
     """The end of a sweep with an exact solve (x_face, ok of ``solve_face``): x_face when it
     passes the KKT test, else a stop when the objective stalled, else NNLS_RUNNING.
     """
-    sweep, violation = s.counters[0], s.values[1]
+    sweep, violation = s.sweeps[0], s.violation[0]
     if ok:
         grad_face = gradient(g, x_face)
         face_violation = kkt_violation(g, x_face, grad_face, opt.bounded, s.start, s.order)
         if face_violation <= absolute_tol(g, opt):
             return NNLSResult(x_face, NNLS_CONVERGED, sweep, face_violation)
-    previous = s.values[0]
+    previous = s.objective[0]
     objective = 0.5 * np.dot(s.x, s.grad - g.h)        # 1/2 xᵀGx - hᵀx
-    s.values[0] = objective
+    s.objective[0] = objective
     if not opt.check_unbounded and previous - objective <= opt.stall_tol * abs(objective):
         return NNLSResult(s.x, NNLS_STALLED, sweep, violation)
     return NNLSResult(s.x, NNLS_RUNNING, sweep, violation)
@@ -571,25 +599,25 @@ def nnls_sweeps(g, opt, s, n_sweeps, face_outside):
     p_m = h.shape[0] - p_d
     x, grad, start, order = s.x, s.grad, s.start, s.order
     tol_abs = absolute_tol(g, opt)
-    first = s.counters[0] + 1
+    first = s.sweeps[0] + 1
     for sweep in range(first, min(first + n_sweeps, opt.max_sweeps + 1)):
-        s.counters[0] = sweep
-        lam_pass(g, x, grad, s.pend_lam, opt.bounded, start, order, s.pair_block)
+        s.sweeps[0] = sweep
+        lam_pass(g, s, opt.bounded)
         if p_m > 0:
             flush_lam_lag(g, grad, s.pend_lam)
-            mu_pass(g, x, grad, s.pend_mu, opt.bounded)
+            mu_pass(g, s, opt.bounded)
             if opt.bounded:
-                floor_zero_columns(g, x, start, order)
+                floor_zero_columns(g, s)
             flush_mu_lag(g, grad, s.pend_mu)
         violation = kkt_violation(g, x, grad, opt.bounded, start, order)
-        s.values[1] = violation
+        s.violation[0] = violation
         if violation <= tol_abs:
             return NNLSResult(x, NNLS_CONVERGED, sweep, violation)
-        if sweep == s.counters[2]:
-            s.counters[3] += 1                # a failed exact solve is retried ever later:
-            if s.counters[3] >= 2:            # 10, 20, 35, 57, ... sweeps by default
-                s.counters[1] += s.counters[1] // 2
-            s.counters[2] = sweep + s.counters[1]
+        if sweep == s.next_polish[0]:
+            s.polishes[0] += 1                # a failed exact solve is retried ever later:
+            if s.polishes[0] >= 2:            # 10, 20, 35, 57, ... sweeps by default
+                s.polish_every[0] += s.polish_every[0] // 2
+            s.next_polish[0] = sweep + s.polish_every[0]
             grad[:] = gradient(g, x)                     # drop rounding drift
             if opt.check_unbounded and runs_to_infinity(x, grad, h, opt.unbounded_ratio):
                 return NNLSResult(x, NNLS_UNBOUNDED, sweep, violation)
@@ -599,9 +627,9 @@ def nnls_sweeps(g, opt, s, n_sweeps, face_outside):
             result = after_face(g, opt, s, x_face, ok)
             if result.status != NNLS_RUNNING:
                 return result
-    if s.counters[0] >= opt.max_sweeps:
-        return NNLSResult(x, NNLS_MAX_SWEEPS, opt.max_sweeps, s.values[1])
-    return NNLSResult(x, NNLS_RUNNING, s.counters[0], s.values[1])
+    if s.sweeps[0] >= opt.max_sweeps:
+        return NNLSResult(x, NNLS_MAX_SWEEPS, opt.max_sweeps, s.violation[0])
+    return NNLSResult(x, NNLS_RUNNING, s.sweeps[0], s.violation[0])
 
 
 @kernel

@@ -82,6 +82,68 @@ def method_dict(result):
     out["seconds"] = _num(result.seconds)
     out["grad_evals"] = result.grad_evals
     out["params"] = dict(result.params)
+    out["margin_distance_to_retrain"] = _num(result.margin_distance_to_retrain)
+    out["test_disagreement"] = _num(result.test_disagreement)
+    out["kl_to_retrain"] = _num(result.kl_to_retrain)
+    return out
+
+
+def measures(result):
+    """A method's distances to the reference retrain, by the floor's measure names."""
+    return dict(cosine_to_retrain=result.cosine_to_retrain,
+                eps_rel=result.certificate.eps_rel,
+                margin_distance_to_retrain=result.margin_distance_to_retrain,
+                test_disagreement=result.test_disagreement,
+                kl_to_retrain=result.kl_to_retrain)
+
+
+FLOOR_NOTE = {True: "linear model: W_0 = 0 and GD are deterministic, every retraining is "
+                    "the same model (the max-margin solution is unique), so the floor is 0",
+              False: "K retrainings on R from W_0 of other seeds, against the reference "
+                     "retrain; eps_rel also counts the reference's own"}
+
+
+def floor_dict(floor):
+    """The top-level ``floor`` object: k, {mean, min, max} per measure, unique, note."""
+    out = {"k": floor.k}
+    for measure in floor.values:
+        out[measure] = {key: _num(v) for key, v in floor.summary(measure).items()}
+    out.update(unique=floor.unique, note=FLOOR_NOTE[floor.unique],
+               seconds=_num(floor.seconds))
+    return out
+
+
+def floor_verdict(floor, result):
+    """{within_floor, floor_ratio}: inside retraining's range on every measure, and each
+    distance over the floor's largest (null: the floor is 0 and the distance is not).
+    """
+    within, ratios = floor.verdict(measures(result))
+    return {"within_floor": bool(within),
+            "floor_ratio": {m: _num(r) for m, r in ratios.items()}}
+
+
+def ulira_dict(ulira, name):
+    """``methods.<name>.ulira``: auc, auc_low, auc_high, tpr_at_1fpr, k (target pairs per
+    side), shadows (pairs fitted); ``error`` instead when too few pairs were usable.
+    """
+    if name in ulira.failed:
+        return {"error": ulira.failed[name], "k": ulira.k}
+    a = ulira.attacks[name]
+    return dict(auc=_num(a.auc), auc_low=_num(a.auc_low), auc_high=_num(a.auc_high),
+                tpr_at_1fpr=_num(a.tpr_at_1fpr), k=a.k, shadows=a.shadows)
+
+
+def evidence_entries(name, res, floor=None, ulira=None, relearn=None):
+    """The optional keys of one method: within_floor and floor_ratio, ulira,
+    relearn_steps and relearn_reached.
+    """
+    out = {}
+    if floor is not None:
+        out.update(floor_verdict(floor, res))
+    if ulira is not None:
+        out["ulira"] = ulira_dict(ulira, name)
+    if relearn is not None:
+        out.update(relearn_steps=relearn[name].steps, relearn_reached=relearn[name].reached)
     return out
 
 
@@ -96,10 +158,28 @@ def mia_dict(audit, name):
                in_mean=[_num(st.fit_in[0]) for st in shadows],
                in_std=[_num(st.fit_in[1]) for st in shadows],
                out_mean=[_num(st.fit_out[0]) for st in shadows],
-               out_std=[_num(st.fit_out[1]) for st in shadows], shadows=audit.n_shadows)
+               out_std=[_num(st.fit_out[1]) for st in shadows], shadows=audit.n_shadows,
+               shadows_in=[st.n_in for st in shadows], shadows_out=[st.n_out for st in shadows])
     if res.auc is not None:
         out.update(auc=_num(res.auc), auc_retained=_num(res.auc_retained))
     return out
+
+
+def mia_verdict(p_member):
+    """One sentence from {method: largest p_member over the forgotten points}: which models
+    still look like they hold a forgotten point (p_member > 0.5) and which look like models
+    that never saw it.
+    """
+    members = [label(n) for n, p in p_member.items() if p is not None and p > 0.5]
+    others = [label(n) for n, p in p_member.items() if p is not None and p <= 0.5]
+    if not members:
+        return ("Every method's model looks like one trained without the forgotten points "
+                "(p_member ≤ 0.5).")
+    if not others:
+        return "Every method's model still looks like one trained with the forgotten points."
+    return (f"{', '.join(members)} still look{'s' if len(members) == 1 else ''} like a model "
+            f"trained with the forgotten points; {', '.join(others)} like one trained "
+            "without them.")
 
 
 def format_params(params):
@@ -108,9 +188,12 @@ def format_params(params):
                      for k, v in params.items())
 
 
-def comparison_to_dict(comparison, audit=None):
+def comparison_to_dict(comparison, audit=None, floor=None, ulira=None, relearn=None):
     """The JSON object of ``python -m explorer unlearn --json`` (docs/cli.md); with a
-    core.mia.Audit each method gains ``mia`` (``mia_dict``).
+    core.mia.Audit each method gains ``mia`` (``mia_dict``); with a core.floor.Floor the
+    object gains ``floor`` and each method ``within_floor`` and ``floor_ratio``; with a
+    core.ulira.Ulira each method gains ``ulira``; with core.relearn's results,
+    ``relearn_steps`` and ``relearn_reached``.
     """
     prep = comparison.prepared
     sc, trained, gauge = prep.scenario, prep.trained, prep.gauge
@@ -138,8 +221,11 @@ def comparison_to_dict(comparison, audit=None):
                             prep.ctx.y, prep.original.margins, prep.original.lam,
                             prep.original.support))],
         "forget": list(comparison.forget),
+        "outputs": {"set": comparison.output_set, "n": comparison.n_outputs},
+        **({} if floor is None else {"floor": floor_dict(floor)}),
         "methods": {name: dict(method_dict(res), **({} if audit is None else
-                                                     {"mia": mia_dict(audit, name)}))
+                                                     {"mia": mia_dict(audit, name)}),
+                               **evidence_entries(name, res, floor, ulira, relearn))
                     for name, res in comparison.methods.items()},
     }
 
@@ -162,15 +248,38 @@ def points_frame(prepared, forget=()):
     })
 
 
-def methods_frame(comparison):
-    """One row per method: the certificate on R and the comparison metrics."""
+def methods_frame(comparison, floor=None, ulira=None, relearn=None):
+    """One row per method: the certificate on R and the comparison metrics; with the
+    evidence of forgetting (core.floor, core.ulira, core.relearn) also ``within_floor``,
+    ``floor_ratio`` (the largest distance over the floor's), ``ulira_auc`` with
+    ``ulira_low``/``ulira_high`` and ``ulira_tpr``, and ``relearn_steps``.
+    """
     rows = []
     for name, res in comparison.methods.items():
         row = {"method": name, "label": label(name)}
         row.update(method_dict(res))
         row["forget_margins"] = ", ".join(f"{q:.3g}" for q in res.forget_margins)
         row["params"] = format_params(res.params)
+        row.update(evidence_row(evidence_entries(name, res, floor, ulira, relearn)))
         rows.append(row)
     import pandas as pd
 
     return pd.DataFrame(rows)
+
+
+def evidence_row(entries):
+    """``evidence_entries`` as flat table cells."""
+    row = {}
+    if "within_floor" in entries:
+        ratios = [r for r in entries["floor_ratio"].values()]
+        row["within_floor"] = entries["within_floor"]
+        row["floor_ratio"] = (float("inf") if any(r is None for r in ratios)
+                              else max(ratios, default=float("nan")))
+    if "ulira" in entries:
+        u = entries["ulira"]
+        row.update(ulira_auc=u.get("auc"), ulira_low=u.get("auc_low"),
+                   ulira_high=u.get("auc_high"), ulira_tpr=u.get("tpr_at_1fpr"))
+    if "relearn_steps" in entries:
+        row["relearn_steps"] = entries["relearn_steps"]
+        row["relearn_reached"] = entries["relearn_reached"]
+    return row

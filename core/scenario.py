@@ -17,6 +17,7 @@ from core.validate import (
     MAX_STEPS,
     MAX_WIDTH,
     check_choice,
+    check_data_file,
     check_integer,
     check_kink_tol,
     check_lift_rules,
@@ -166,6 +167,7 @@ class Scenario:
         check_integer("seed", self.seed, 0, 2**32 - 1)
         check_integer("n_test", self.n_test, 0, MAX_TEST)
         check_lift_rules(self.lift, self.lift_kind, self.bandwidth)
+        check_data_file(self.data_file)
         if self.is_relu:
             check_width(self.width)
         if self.steps is not None:

@@ -13,7 +13,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.kernels import LOSS_EXP, LOSS_LOGISTIC, train_gd_gram, train_gd_primal
+from core.kernels import (
+    LOSS_EXP,
+    LOSS_LOGISTIC,
+    gd_rule,
+    gram_data,
+    primal_data,
+    recording,
+    train_gd_gram,
+    train_gd_primal,
+)
 from core.models import GramModel
 from core.options import LOSSES, OPTIMIZERS
 from core.validate import check_choice, check_lr, check_steps
@@ -111,19 +120,17 @@ def train(ctx, *, loss="exp", optimizer="normalized", lr=8.0, steps=500, path="a
     keep = rec_steps.shape[0] * m * n <= MAX_SNAPSHOT_FLOATS
     snaps = np.zeros((rec_steps.shape[0] if keep else 0, m, n))
     A = np.zeros((m, n))
-    args = (ctx.y, ctx.v, ctx.is_relu, LOSS_CODES[loss], optimizer == "normalized", float(lr), A)
-    if not use_gram:
-        W, XT = ctx.W0.copy(), np.ascontiguousarray(ctx.X.T)
+    rule = gd_rule(ctx.y, ctx.v, ctx.is_relu, LOSS_CODES[loss], optimizer == "normalized", lr)
+    rec = recording(rec_steps, hist, snaps)
+    if use_gram:
+        run, data = train_gd_gram, gram_data(ctx.K, ctx.Z0t, ctx.w0_row_sq.sum())
+    else:
+        run, data = train_gd_primal, primal_data(ctx.X, ctx.W0.copy())
     start, ptr, done = time.perf_counter(), 0, 0
     step_work = m * n * (n if use_gram else 2 * d)        # the matrix products of one step
     bounds = chunk_bounds(int(steps), step_work, chunks)
     for t0, t1 in zip(bounds[:-1], bounds[1:]):
-        if use_gram:
-            ptr = train_gd_gram(ctx.K, ctx.Z0t, float(ctx.w0_row_sq.sum()), *args,
-                                int(t0), int(t1 - t0), rec_steps, ptr, hist, snaps)
-        else:
-            ptr = train_gd_primal(ctx.X, XT, W, *args, int(t0), int(t1 - t0),
-                                  rec_steps, ptr, hist, snaps)
+        ptr = run(data, rule, A, int(t0), int(t1 - t0), rec, ptr)
         done = int(t1)
         if progress is not None:
             progress(done, int(steps))

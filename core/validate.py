@@ -6,6 +6,7 @@ raises core.errors.InputError with one sentence naming the value; nothing else i
 This module imports only NumPy and core.errors (no upward imports).
 """
 import math
+import re
 
 import numpy as np
 
@@ -18,6 +19,8 @@ MAX_LIFT = 20_000     # D of the random-feature lift
 BANDWIDTH_RANGE = (1e-3, 1e3)   # B of the Fourier lift (sigma = B * median distance)
 LIFT_KIND_NAMES = ("relu", "fourier")   # core.lift.LIFT_KINDS (this module imports no core)
 MAX_LR = 1e6
+MAX_DIGITS = 12       # digits of an integer typed into a link or a command line
+MAX_FLOAT_CHARS = 40
 # Work model of ``work_estimate`` (seconds per unit of each part); see its docstring.
 WORK_OVERHEAD = 0.05
 WORK_DRAW = 2e-8          # one normal draw (data and W_0)
@@ -55,8 +58,8 @@ def check_positive(name, value, high=math.inf):
 
 def check_range(name, value, low, high=math.inf, below=False):
     """Raise InputError unless value is finite with low <= value <= high (< high if below)."""
-    over = value >= high if below else value > high
-    if not _is_number(value) or value < low or over:
+    # the type first: a scenario file may hold "4", null, a list or an object here
+    if not _is_number(value) or value < low or (value >= high if below else value > high):
         upper = "" if high == math.inf else f" and {'below' if below else 'at most'} {high:g}"
         raise InputError(f"{name} must be a finite number >= {low:g}{upper}, not {value!r}.")
 
@@ -113,6 +116,16 @@ def check_lift_rules(lift, lift_kind, bandwidth, default_bandwidth=1.0):
                          f"{default_bandwidth:g}.")
 
 
+def check_data_file(value):
+    """A data file's path: None or text without control characters (a link may carry
+    'a%00b.csv', which no file system opens).
+    """
+    if value is not None and (not isinstance(value, str)
+                              or any(ord(ch) < 32 or ord(ch) == 127 for ch in value)):
+        raise InputError(f"data_file must be the path of a CSV or NPZ file without control "
+                         f"characters, not {str(value)[:60]!r}.")
+
+
 def check_classes(value, available, names=None):
     """Two distinct class labels, both in ``available``; returns them as a tuple of ints.
 
@@ -159,14 +172,47 @@ def check_indices(values, n_points=None, name="forget"):
     return tuple(out)
 
 
+# Text typed into a link or on the command line: ASCII digits only (int() and float() also
+# take '٣', '1_000' and 5,000-digit numbers, which would pass, or fail with a ValueError).
+_INTEGER = re.compile(rf"[+-]?[0-9]{{1,{MAX_DIGITS}}}")
+_FLOAT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,4})?")
+
+
+def parse_int(text, name):
+    """'12' -> 12: an integer in ASCII digits (at most MAX_DIGITS of them); raises
+    InputError quoting the text otherwise.
+    """
+    text = str(text).strip()
+    if not _INTEGER.fullmatch(text):
+        raise InputError(f"{name}={_quote(text)} is not a valid integer (ASCII digits, at "
+                         f"most {MAX_DIGITS} of them).")
+    return int(text)
+
+
+def parse_float(text, name):
+    """'0.5' or '1e-3' -> a finite float written in ASCII; raises InputError quoting the
+    text otherwise (also for nan and inf).
+    """
+    text = str(text).strip()
+    value = float(text) if len(text) <= MAX_FLOAT_CHARS and _FLOAT.fullmatch(text) else None
+    if value is None or not math.isfinite(value):
+        raise InputError(f"{name}={_quote(text)} is not a valid number (a finite decimal "
+                         "like 0.5 or 1e-3).")
+    return value
+
+
+def _quote(text, limit=40):
+    """repr of a user's text, cut to ``limit`` characters (a message stays one line)."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
 def parse_int_list(text, name):
     """'3,8' -> (3, 8); raises InputError quoting the text when it is not such a list."""
     parts = [p.strip() for p in str(text).split(",") if p.strip()]
-    try:
-        return tuple(int(p) for p in parts)
-    except ValueError:
-        raise InputError(f"{name}={text!r} must be integers separated by commas, "
-                         "like 3,8.") from None
+    if not all(_INTEGER.fullmatch(p) for p in parts):
+        raise InputError(f"{name}={_quote(str(text))} must be integers separated by commas, "
+                         "like 3,8.")
+    return tuple(int(p) for p in parts)
 
 
 def work_estimate(n_samples, dim, width, steps, is_relu=True, certificates=1):

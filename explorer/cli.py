@@ -8,19 +8,11 @@ import argparse
 import json
 import sys
 from dataclasses import fields
+from pathlib import Path
 
-from core.compare import compare, default_forget, prepare
 from core.errors import InputError
 from core.options import MODELS
 from core.registry import resolve
-from core.report import (
-    LARGE_TAU,
-    OUTSIDE_BETTER,
-    certificate_caveat,
-    comparison_to_dict,
-    ga_outcome,
-    methods_frame,
-)
 from core.scenario import (
     DATA_KINDS,
     DEFAULT_STEPS,
@@ -31,11 +23,13 @@ from core.scenario import (
     STARTS,
     Scenario,
 )
-from core.transform import describe_labels, describe_lift, describe_units
 from core.validate import check_indices, check_scale, parse_int_list
 from explorer.method_cli import (
     add_method_options,
     audit_lines,
+    check_evidence,
+    evidence,
+    evidence_lines,
     load_method_files,
     method_params_from_args,
     parse_methods,
@@ -43,6 +37,7 @@ from explorer.method_cli import (
 from explorer.sweep_cli import add_reproduce_options, add_sweep_options
 
 DEFAULT = Scenario()
+ROUND_OFF = 1e-10       # eps_rel below this is float64 round-off (the linear model, c = 1)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -144,6 +139,11 @@ def run_unlearn(args):
     methods, _ = resolve(parse_methods(args.methods, scenario.model), scenario.model)
     params = method_params_from_args(args, methods)
     resolve(methods, scenario.model, params)        # every check before the training runs
+    check_evidence(args)
+    # the engine (Numba) loads only now: --help and bad options stay fast
+    from core.compare import compare, default_forget, prepare
+    from core.report import comparison_to_dict
+
     prepared = prepare(scenario)
     forget = tuple(args.forget) if args.forget else default_forget(prepared)
     comparison = compare(prepared, forget, scale=args.scale, sequential=args.sequential,
@@ -153,11 +153,40 @@ def run_unlearn(args):
         from core.mia import audit as run_audit
 
         audit = run_audit(comparison, n_shadows=args.shadows)
-    result = comparison_to_dict(comparison, audit)
+    floor, ulira, relearned = evidence(args, comparison, params)
+    result = comparison_to_dict(comparison, audit, floor, ulira, relearned)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
         print(format_report(result, comparison))
+
+
+def output_dir(path, given=None):
+    """``--out`` as a directory that exists (created with its parents) and is writable,
+    checked before any work runs; raises InputError naming the path (``given``: what the
+    user typed, when ``path`` is its directory) otherwise."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        where = "" if given is None else f" (the directory of {given})"
+        raise InputError(f"--out {path}{where} is a file, not a directory: choose a new or "
+                         "existing directory.")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write_probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise InputError(f"--out {given or path} cannot be written to "
+                         f"({err.strerror or err}): choose a directory you can write.") from None
+    return out
+
+
+def output_file(path):
+    """``--out`` as a file path whose directory exists or can be made, and is writable."""
+    if Path(path).is_dir():
+        raise InputError(f"--out {path} is a directory: give a file name like results.csv.")
+    output_dir(Path(path).parent, given=path)
+    return Path(path)
 
 
 def run_slides(args):
@@ -166,6 +195,7 @@ def run_slides(args):
     """
     from present.slides import make_deck, write_deck
 
+    output_dir(args.out)
     scenario = scenario_from_args(args)
     files, seconds = make_deck(scenario, args.forget, args.scale)
     paths = write_deck(files, args.out)
@@ -180,11 +210,21 @@ def run_reproduce(args):
     from core.sweeps.reproduce import run_cli as run_reproduce_cli
     from present.reproduce_figures import write_figures
 
+    output_dir(args.out)
     return run_reproduce_cli(args, figure_writer=write_figures)
 
 
 def format_report(result, comparison):
     """The readable text of an unlearn run."""
+    from core.report import (
+        LARGE_TAU,
+        OUTSIDE_BETTER,
+        certificate_caveat,
+        ga_outcome,
+        methods_frame,
+    )
+    from core.transform import describe_labels, describe_lift, describe_units
+
     data, train, orig = result["data"], result["train"], result["original"]
     lines = [f"data: n={data['n']} d={data['d']} rho={data['rho']:.3g} "
              f"n<d={data['n_lt_d']}",
@@ -209,6 +249,8 @@ def format_report(result, comparison):
     if any(caveats):   # next to eps: why a method's eps is not its exact certificate's
         table["certificate"] = [c or "exact" for c in caveats]
         cols.insert(cols.index("eps_rel") + 1, "certificate")
+    if "grad_evals" in table:   # a count; the exact SVM (a dual solver) has none
+        table["grad_evals"] = [_count(v) for v in table["grad_evals"]]
     lines.append(table[cols].to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     methods = result["methods"]
     if "ga" in methods and "do_nothing" in methods and methods["do_nothing"]["eps_rel"]:
@@ -218,11 +260,23 @@ def format_report(result, comparison):
                 "better outside regime": f"lower: {OUTSIDE_BETTER}",
                 "infeasible": f"lower, but tau = {ga['tau']:.3g} > {LARGE_TAU}: retained "
                               "points pushed inside the margin, not successful"}[outcome]
-        lines += ["", f"GA eps_rel is {ga['eps_rel'] / nothing['eps_rel']:.2f} x "
-                      f"do-nothing's ({note})."]
-    if all("mia" in m for m in methods.values()):
+        lines += ["", f"GA eps_rel is {ga_ratio(ga['eps_rel'], nothing['eps_rel'])} ({note})."]
+    if methods and all("mia" in m for m in methods.values()):
         lines += audit_lines(result)
+    lines += evidence_lines(result)
     return "\n".join(lines)
+
+
+def ga_ratio(ga_eps, nothing_eps):
+    """GA's eps_rel against doing nothing's in words: '0.49 x do-nothing's', or the value
+    itself when it is round-off (a ratio would print as 0.00)."""
+    if ga_eps < ROUND_OFF:
+        return f"{ga_eps:.2g} (round-off) against {nothing_eps:.3g} for doing nothing"
+    return f"{ga_eps / nothing_eps:.3g} x do-nothing's"
+
+
+def _count(value):
+    return "n/a" if value is None or value != value else f"{int(value)}"
 
 
 def _fmt(x):
@@ -238,6 +292,7 @@ def main(argv=None):
         elif args.command == "sweep":
             from explorer.sweep_cli import run_cli as run_sweep_cli  # pandas: only here
 
+            output_file(args.out)
             return run_sweep_cli(args, scenario_from_args(args))
         elif args.command == "reproduce":
             return run_reproduce(args)

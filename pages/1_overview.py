@@ -49,8 +49,11 @@ TERMS = [
 ]
 with terms:
     st.markdown("**The certificate of a model θ on the retained points R**")
-    for row in (TERMS[:2], TERMS[2:]):
-        for col, (name, words, formula) in zip(st.columns(2, gap="small"), row):
+    # two cards a row; one in presentation mode, where the larger formulas need the width
+    per_row = 1 if state.get("presentation") else 2
+    for start in range(0, len(TERMS), per_row):
+        row = TERMS[start:start + per_row]
+        for col, (name, words, formula) in zip(st.columns(per_row, gap="small"), row):
             with col.container(border=True, height="stretch"):
                 st.markdown(f"**{name}**: {words}")
                 st.latex(formula)

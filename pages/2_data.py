@@ -22,13 +22,13 @@ session.page_header("Data & training")
 settings, results = st.columns([1, 2.3], gap="medium")
 with settings, st.container(border=True):
     draft, ready = forms.scenario_editor(state.draft())
-    state.set_draft(draft)
+    state.put("draft", draft)
     if st.button("Train", type="primary", icon=":material/model_training:", key="ux.train",
                  disabled=not ready, width="stretch"):
         forms.train(draft)
 
 prep = session.require_prepared()
-sc, pres = state.scenario(), state.presentation()
+sc, pres = state.get("scenario"), state.get("presentation")
 trained, original, gauge = prep.trained, prep.original, prep.gauge
 with results:
     cols = st.columns(5)
@@ -48,19 +48,20 @@ with results:
     if trained is None:
         st.info("Started from the exact max-margin SVM: there is no training run to show.")
     else:                          # a background job when long (ui.jobs); None until done
-        curves = jobs.run("curves", cached.key_of(sc), lambda progress: cached.training_curves(
-            sc, _progress=progress), "Certifying the training snapshots",
-            estimate=cached.estimate(sc, certificates=12, train=False), stop=False)
+        curves = jobs.result(
+            "curves", cached.key_of(sc), lambda progress: cached.training_curves(
+                sc, _progress=progress), "Certifying the training snapshots",
+            cached.cost(sc, certificates=12, trainings=0), stop=False)
         for col, field in zip(st.columns(3, gap="small") if curves is not None else (),
                               charts.TRAINING_PANELS):
             with col:
-                widgets.chart(cached.spec(charts.training_curve, curves, field, pres, height=150),
+                widgets.chart(cached.spec(charts.training_curve, curves, field, pres),
                               f"training {field}")
 
 if trained is not None and st.toggle("Watch the training run", key="ux.player.on",
                                     help="Replay the recorded GD steps: loss, margin and "
                                          "the margin–λ plane forming, frame by frame."):
-    player.show(sc, pres, widgets.run_with_progress)
+    player.show(sc, pres)
 
 view, note = st.columns([2, 1], gap="large")
 with view:

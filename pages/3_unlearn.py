@@ -4,13 +4,13 @@ solution."""
 import streamlit as st
 
 from core.registry import label
-from present import charts, frames
-from present.text import number_formats, plane_summary, tidy, verdict
-from ui import cached, data_panel, points_table, session, state, widgets
+from present import charts, frames, methods_view
+from present.text import number_formats, plane_summary, verdict
+from ui import cached, data_panel, evidence_panel, jobs, points_table, session, state, widgets
 
 session.page_header("Unlearn with one gradient-ascent step")
 prep = session.require_prepared()
-sc, forget, pres = state.scenario(), state.forget(), state.presentation()
+sc, forget, pres = state.get("scenario"), state.forget(), state.get("presentation")
 
 left, right = st.columns([1.1, 1], gap="medium")
 with left:
@@ -35,12 +35,15 @@ with right:
                 icon=":material/touch_app:")
         st.stop()
     comp = session.current_comparison()
-    methods = cached.card_methods(sc, forget, state.scale(), state.sequential(),
+    methods = cached.card_methods(sc, forget, state.get("scale"), state.get("sequential"),
                                   widgets.method_picker(sc.model))
+    floor = evidence_panel.card_floor(sc, forget, comp)
+    if floor is not None:                  # each card's verdict against retraining's floor
+        methods = methods_view.floor_columns(methods, floor)
     widgets.method_cards(methods, has_test=prep.dataset.has_test)
     widgets.certificate_notes({label(res.name): res.certificate
                                for res in comp.methods.values()})
-    level, sentence = verdict(methods, state.scale(), prep.original.lam[list(forget)],
+    level, sentence = verdict(methods, state.get("scale"), prep.original.lam[list(forget)],
                               prep.gauge.regime)
     {"success": st.success, "info": st.info, "warning": st.warning}[level](sentence)
 
@@ -51,14 +54,21 @@ with after:
                   "plane after forgetting")
 with hist:
     st.markdown("**History of removals**")
-    with st.spinner("Measuring each removal..."):
-        history = cached.history_table(sc, state.history(), state.scale(), state.sequential())
-    widgets.table(tidy(history), "history of removals", hide_index=True,
-                  column_config={c: st.column_config.NumberColumn(format="%.3g") for c in
-                                 ("GA ε_rel", "nothing ε_rel", "GA τ")}
-                  | {"GA cos": st.column_config.NumberColumn(format="%.4f",
-                                                             help="GA's cosine to retraining")})
-    table = tidy(methods.reset_index())
-    widgets.table(table, "methods", hide_index=True,
-                  column_config={c: st.column_config.NumberColumn(format=f)
-                                 for c, f in number_formats(table).items()})
+    steps = (state.get("history"), state.get("scale"), state.get("sequential"))
+    history = jobs.result("history", cached.key_of(sc, *steps),
+                          lambda progress: cached.history_table(sc, *steps, _progress=progress),
+                          "Measuring each removal", cached.cost(sc, certificates=2 * len(
+                              steps[0] or ()), trainings=len(steps[0] or ())), stop=False)
+    if history is not None:
+        widgets.table(history, "history of removals", hide_index=True,
+                      column_config={c: st.column_config.NumberColumn(format="%.3g") for c in
+                                     ("GA ε_rel", "nothing ε_rel", "GA τ")}
+                      | {"GA cos": st.column_config.NumberColumn(
+                          format="%.4f", help="GA's cosine to retraining")})
+
+with st.expander("Every number of the methods (full precision; CSV)"):
+    table = methods.reset_index()
+    widgets.table(table, "methods", hide_index=True, titles={"label": "method"},
+                  column_config={"method": None} | {
+                      c: st.column_config.NumberColumn(format=f)
+                      for c, f in number_formats(table).items()})

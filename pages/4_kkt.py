@@ -9,7 +9,7 @@ from ui import cached, forms, session, state, widgets
 
 session.page_header("KKT inspector")
 prep = session.require_prepared()
-sc, forget, pres = state.scenario(), state.forget(), state.presentation()
+sc, forget, pres = state.get("scenario"), state.forget(), state.get("presentation")
 if not forget:
     st.info("Nothing is forgotten yet: the tables show the trained model only. "
             "Forget points on the Unlearn page to see what the step changes.",
@@ -29,10 +29,10 @@ with top[4]:
     kappa = st.slider("kink band κ (re-certifies)", 0.0, 0.2, sc.kink_tol, 0.005,
                       key=state.widget_key("kappa"), help=forms.KAPPA_HELP)
     if kappa != sc.kink_tol:
-        try:       # a background job when long (ui.jobs), committed when it ends
-            if session.commit_when_trained(sc.replace(kink_tol=kappa), state.history(),
-                                           "Re-certifying with the new κ"):
-                st.rerun()
+        try:       # a background job (ui.jobs), committed when it ends
+            new, history = sc.replace(kink_tol=kappa), state.get("history")
+            session.train_then(new, "Re-certifying with the new κ",
+                               lambda prep: state.commit(new, history))
         except InputError as err:
             widgets.show_error(err, "κ is unchanged.")
 
@@ -41,8 +41,8 @@ if prep.ctx.is_relu:
     flipped = int(acts["flipped"].sum())
     st.caption(f"Each cell is a neuron-point pair (j, i): active (σ' = 1), in the kink band "
                f"(|cos(w_j, x_i)| ≤ κ = {sc.kink_tol:g}) or inactive. The GA step switched "
-               f"{flipped} of {len(acts)} pairs (red: on, purple: off); dashed columns are "
-               "forgotten points.")
+               f"{flipped} of {len(acts)} pairs (red: on, purple: off); a dashed line marks "
+               "the column of each forgotten point in both maps.")
     widgets.chart(cached.spec(charts.activation_maps, acts, pres), "activation maps")
 else:
     st.info("The linear model has no neurons: activation maps are for the two-layer ReLU net.")

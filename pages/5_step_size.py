@@ -7,15 +7,15 @@ from core.compare import default_forget
 from core.errors import InputError
 from present import charts
 from present.text import fmt
-from ui import cached, session, state, widgets
+from ui import cached, jobs, session, state, widgets
 
 GRIDS = {"21 values (fast)": 21, "41 values": 41, "81 values (fine)": 81}
 
 session.page_header("Step size: how large should the one GA step be?")
 prep = session.require_prepared()
-sc, pres = state.scenario(), state.presentation()
+sc, pres = state.get("scenario"), state.get("presentation")
 
-chosen = state.step_points()
+chosen = state.get("step_points")
 if not chosen or any(i >= prep.dataset.n_samples for i in chosen):
     chosen = state.forget() or default_forget(prep)
 key = state.widget_key("step_points")
@@ -33,13 +33,13 @@ if not points:
 
 scales = tuple(np.linspace(0.0, 2.0, n_grid))
 try:
-    curve = widgets.run_with_progress(
+    curve = jobs.result(       # a background job (ui.jobs): progress, Cancel, kept
+        "step", cached.key_of(sc, tuple(points), scales),
         lambda progress: cached.step_curve(
             sc, tuple(points), scales,
             _progress=lambda f: progress(f, f"Sweeping c over [0, 2]: {f:.0%}")),
-        "Retraining, then sweeping c over [0, 2]...",
-        key=cached.key_of(sc, tuple(points), scales),   # a background job (ui.jobs)
-        estimate=cached.estimate(sc, certificates=len(scales)))
+        "Retraining, then sweeping c over [0, 2]",
+        cached.cost(sc, certificates=len(scales)))
     ref = cached.comparison(sc, tuple(points)).methods["retrain"]
 except InputError as err:
     widgets.show_error(err, "Choose other points.")

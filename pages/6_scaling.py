@@ -7,8 +7,7 @@ from core.scenario import Scenario
 from core.sweeps.run import run_sweep
 from core.sweeps.spec import PARAMS, SweepSpec, parse_values
 from present import curve_figures, figures, text
-from ui import cached, session, state, widgets
-from ui import sweep_panel as sweep_view
+from ui import cached, session, state, sweep_panel, widgets
 
 DEFAULTS = {"dim": "50,100,200,500,1000,2000", "n_samples": "10,20,40,80",
             "width": "20,50,100,200", "scale": "0,0.5,0.8,0.9,1,1.1,1.2,1.5,2",
@@ -20,7 +19,7 @@ session.page_header(
     "Each run trains, forgets the support vector with the largest λ by one GA step and "
     "measures every method; the line is the mean over seeds, the dots each seed, the band "
     "min to max.")
-pres = state.presentation()
+pres = state.get("presentation")
 
 with st.form("ux.sweep_form", border=True):
     c1, c2, c3, c4 = st.columns([1, 1.2, 2.6, 0.8])
@@ -40,7 +39,7 @@ with st.form("ux.sweep_form", border=True):
 
 def build():
     """The sweep the form describes (the defaults on the first visit)."""
-    base = state.scenario() if own else Scenario()
+    base = state.get("scenario") if own else Scenario()
     base = base.replace(model=model, start="trained") if model == "relu" \
         else base.replace(model=model)
     if param == "mu_norm" and base.data != "mixture":
@@ -58,12 +57,12 @@ def work(spec, executor, progress):
         done / total, f"{done} of {total} runs done on {executor.describe()}"))
 
 
-result = sweep_view.run_sweep_flow(run, state.sweep_result, build, work,
-                                   lambda spec, res: state.set_sweep_result(res),
+result = sweep_panel.run_sweep_flow(run, lambda: state.get("sweep_scaling"), build, work,
+                                   lambda spec, res: state.put("sweep_scaling", res),
                                    "Starting the sweep...")
 spec, frame = result.spec, result.frame
 for failure in result.failures:
-    st.warning(f"Run {failure.job.describe()} failed: {failure.error}",
+    st.warning(text.as_text(f"Run {failure.job.describe()} failed: {failure.error}"),
                icon=":material/warning:")
 if frame.empty:
     st.stop()
@@ -87,7 +86,7 @@ else:
         widgets.chart(cached.spec(curve_figures.regime_figure, frame, spec.base.n_samples,
                                   presentation=pres),
                       name + " regime")
-sweep_view.claims_panel(spec, frame)
+sweep_panel.claims_panel(spec, frame)
 table = text.tidy(frame)
 widgets.table(table, name, hide_index=True, height=260,
               column_config={c: st.column_config.NumberColumn(format=f)

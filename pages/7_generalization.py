@@ -7,15 +7,14 @@ from core.errors import InputError
 from core.scenario import Scenario
 from core.sweeps.generalization import forgetting_curve, forgetting_curves
 from present import curve_figures, figures, text
-from ui import cached, session, state, widgets
-from ui import sweep_panel as sweep_view
+from ui import cached, session, state, sweep_panel, widgets
 
 session.page_header(
     "Generalization: does forgetting cost test accuracy?",
     "Mixture data x = (y μ + ξ)/√d. After each removal k the GA model (one step per point), "
     "the model retrained without the k points, and the untouched model are tested on "
     "held-out points.")
-pres = state.presentation()
+pres = state.get("presentation")
 
 with st.form("ux.curve_form", border=True):
     c1, c2, c3, c4, c5 = st.columns(5)
@@ -62,12 +61,13 @@ def work(inputs, executor, progress):
     return curve, [f"seed {seed}: {message}" for seed, message in failed]
 
 
-result = sweep_view.run_sweep_flow(
-    run, state.curve_result, build, work,
-    lambda inputs, res: state.set_curve_result(inputs[2], *res), "Training, then forgetting...")
+result = sweep_panel.run_sweep_flow(
+    run, lambda: state.get("sweep_generalization"), build, work,
+    lambda inputs, res: state.put("sweep_generalization", state.CurveRun(inputs[2], *res)),
+    "Training, then forgetting...")
 settings, curve, failures = result
 for message in failures:
-    st.warning(message, icon=":material/warning:")
+    st.warning(text.as_text(message), icon=":material/warning:")
 acc = curve.pivot_table(index=["seed", "k"], columns="method", values="test_accuracy")
 last = int(curve["k"].max())
 gap = float((acc["ga"] - acc["retrain"]).abs().max())

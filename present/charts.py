@@ -7,6 +7,7 @@ The frames come from ``present.frames`` or ``core.compare``.
 import math
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from present.frames import ACTIVATION_STATES, CLASS_NAMES, STATUS
@@ -22,6 +23,25 @@ ACTIVATION_COLORS = ["#3b7dd8", "#f2c14e", "#e9ecef", "#d62728", "#7b2cbf"]
 STEP_PANELS = ("eps_rel", "delta", "tau", "cosine_to_retrain")   # the Step size page
 
 
+PICK_RADIUS_PX = 14                 # a click picks the nearest point within this distance
+
+
+def pick_selection(value=alt.Undefined, radius=PICK_RADIUS_PX):
+    """The point selection PICK: a click takes the nearest point (a Voronoi layer, so every
+    point is hit where it is drawn), but only within ``radius`` pixels of it.
+
+    The filter is what keeps a drag a pan: dragging moves the plot with the pointer, so the
+    same Voronoi cell is under it at the press and the release, and the browser's click that
+    ends the drag would otherwise pick that cell's point; a drag starting on empty space
+    stays farther than ``radius`` from every point and selects nothing (nor does a click far
+    from every point). Shift-click toggles; double-click clears.
+    """
+    near = (f"event.item && event.item.isVoronoi && sqrt(pow(x() - event.item.datum.x, 2) "
+            f"+ pow(y() - event.item.datum.y, 2)) <= {float(radius):g}")
+    return alt.selection_point(name=PICK, fields=["index"], on={"type": "click", "filter": near},
+                               clear="dblclick", nearest=True, value=value)
+
+
 def _class_color(legend=True):
     return alt.Color("class:N", scale=alt.Scale(domain=CLASS_DOMAIN, range=CLASS_COLORS),
                      legend=alt.Legend(title=None) if legend else None)
@@ -34,17 +54,29 @@ def _padded(values, frac=0.08, floor=1e-3):
     return [lo - pad, hi + pad]
 
 
-def _uncluttered(df, xdom, ydom, height, min_px, aspect=1.5):
-    """Mask of points whose index label keeps ``min_px`` from labels already placed
-    (largest lam first), on an assumed plot of ``height`` x ``aspect * height`` pixels."""
+def _uncluttered(df, xdom, ydom, height, font, offset, radius, aspect=1.5):
+    """Mask of points whose index label can be drawn: its box (``font`` px tall, 0.6 font
+    per digit, at ``offset`` = (dx, dy) px from its point) overlaps no label placed before
+    it (largest lam first) and covers no other point (a point under a label would take the
+    clicks meant for the label's point). Pixels of an assumed plot of ``height`` x
+    ``aspect * height``; ``radius`` is a point's radius in px."""
     px = (df["margin"].to_numpy() - xdom[0]) / (xdom[1] - xdom[0]) * aspect * height
     py = (ydom[1] - df["lam"].to_numpy()) / (ydom[1] - ydom[0]) * height
-    keep, placed = [False] * len(df), []
-    for k in sorted(range(len(df)), key=lambda k: -df["lam"].iloc[k]):
-        if all((px[k] - a) ** 2 + (py[k] - b) ** 2 >= min_px ** 2 for a, b in placed):
-            keep[k] = True
-            placed.append((px[k], py[k]))
-    return keep
+    digits = np.array([len(str(int(i))) for i in df["index"]])
+    left = px + offset[0] - 0.3 * font * digits          # the text is centred at dx, dy
+    right = px + offset[0] + 0.3 * font * digits
+    top, bottom = py + offset[1] - 0.5 * font, py + offset[1] + 0.5 * font
+    keep, placed = np.zeros(len(df), dtype=bool), []
+    for k in np.argsort(-df["lam"].to_numpy(), kind="stable"):
+        others = np.arange(len(df)) != k
+        covered = ((px > left[k] - radius) & (px < right[k] + radius)
+                   & (py > top[k] - radius) & (py < bottom[k] + radius) & others)
+        if covered.any() or any(left[k] < r and right[k] > lo and top[k] < b and bottom[k] > t
+                                for lo, r, t, b in placed):
+            continue
+        keep[k] = True
+        placed.append((left[k], right[k], top[k], bottom[k]))
+    return list(keep)
 
 
 def _unit_margin_rule(s, scale):
@@ -73,8 +105,7 @@ def margin_lambda_plane(df, presentation=False, height=380, title=None, selected
     """
     s = style(presentation)
     seed = [{"index": int(i)} for i in selected]
-    pick = alt.selection_point(name=PICK, fields=["index"], on="click", clear="dblclick",
-                               nearest=True, value=seed or alt.Undefined)
+    pick = pick_selection(seed or alt.Undefined)
     zoom = alt.selection_interval(name=ZOOM, bind="scales")
     xdom, ydom = _padded(df["margin"]), _padded(df["lam"])
     xs = alt.Scale(domain=xdom, nice=False)
@@ -102,9 +133,11 @@ def margin_lambda_plane(df, presentation=False, height=380, title=None, selected
                       tooltip=tooltip)
               .add_params(pick, zoom))
     live = df[~df["forgotten"]]
-    keep = _uncluttered(live, xdom, ydom, height, 1.3 * s.font)
+    offset = (s.font * 0.7, -s.font * 0.55)
+    keep = _uncluttered(live, xdom, ydom, height, s.font - 2, offset,
+                        radius=math.sqrt(size / math.pi))
     labelled = pd.concat([df[df["forgotten"]], live[keep]])
-    labels = (alt.Chart(labelled).mark_text(dx=s.font * 0.7, dy=-s.font * 0.55,
+    labels = (alt.Chart(labelled).mark_text(dx=offset[0], dy=offset[1],
                                             fontSize=s.font - 2, clip=True)
               .encode(x=x, y=y, text="index:Q",
                       color=alt.condition(gone, alt.value(FORGOTTEN_COLOR), alt.value("#666"))))
@@ -177,16 +210,19 @@ TRAINING_PANELS = {"log_loss": ("log L", "(training loss)"),
                    "eps_rel": ("ε_rel of the", "certificate on S")}
 
 
-def training_curve(df, field, presentation=False, height=200):
+def training_curve(df, field, presentation=False, height=None):
     """One training curve over GD steps (``core.compare.training_curves``): log L, the
     normalized min margin, or eps_rel of the model certified on S (log scale, only at the
-    certified snapshots)."""
+    certified snapshots). ``height`` of the whole chart (Streamlit fits title and axes
+    into it): 170 px, 260 px in presentation mode (two-line titles, larger fonts)."""
     s = style(presentation)
+    height = height or (260 if presentation else 170)
     log = field == "eps_rel"
     data = df.dropna(subset=[field])
     chart = (alt.Chart(data)
              .mark_line(strokeWidth=s.line, point=alt.OverlayMarkDef(size=s.point * 0.4))
-             .encode(x=alt.X("step:Q", title="GD step", axis=alt.Axis(tickCount=4, format="~s")),
+             .encode(x=alt.X("step:Q", title="GD step",
+                             axis=alt.Axis(tickCount=3, format="~s", labelOverlap="greedy")),
                      y=alt.Y(f"{field}:Q", title=None,
                              scale=alt.Scale(type="log") if log else alt.Scale(zero=False)),
                      tooltip=[alt.Tooltip("step:Q"), alt.Tooltip(f"{field}:Q", format=".4g")])
@@ -224,19 +260,19 @@ def _heatmap(df, field, title, s, width, height):
 
 def activation_maps(df, presentation=False, width=1100, height=330):
     """Neuron x point maps of the ReLU states before and after the GA step; pairs that switched
-    are red (on) or purple (off); forgotten points are outlined
-    (``present.frames.activation_frame``)."""
+    are red (on) or purple (off); a dashed line runs down the column of each forgotten point,
+    in both maps (``present.frames.activation_frame``)."""
     s = style(presentation)
     w = int(width / 2) - 70
-    before = _heatmap(df, "before", "Before: trained model", s, w, height)
-    after = _heatmap(df, "after", "After one GA step", s, w, height)
+    panels = [_heatmap(df, "before", "Before: trained model", s, w, height),
+              _heatmap(df, "after", "After one GA step", s, w, height)]
     gone = df[df["forgotten"] & (df["neuron"] == 0)]
     if len(gone):
-        outline = (alt.Chart(gone).transform_calculate(mid="datum.point + 0.5")
-                   .mark_rule(color="black", strokeWidth=s.stroke, strokeDash=[3, 2], opacity=0.7)
-                   .encode(x="mid:Q"))
-        after = alt.layer(after, outline)
-    return finish(alt.hconcat(before, after).resolve_scale(color="shared"), s)
+        column = (alt.Chart(gone).transform_calculate(mid="datum.point + 0.5")
+                  .mark_rule(color="black", strokeWidth=s.stroke, strokeDash=[3, 2], opacity=0.7)
+                  .encode(x="mid:Q"))
+        panels = [alt.layer(panel, column) for panel in panels]
+    return finish(alt.hconcat(*panels).resolve_scale(color="shared"), s)
 
 
 def residuals(df, presentation=False, height=300):

@@ -18,7 +18,7 @@ import pandas as pd
 
 from core.boundary import GRID, decision_boundaries, projection_plane
 from core.report import points_frame
-from present.charts import CLASS_COLORS, CLASS_DOMAIN, PICK
+from present.charts import CLASS_COLORS, CLASS_DOMAIN, PICK, pick_selection
 from present.frames import CLASS_NAMES, STATUS
 from present.palette import color as method_color
 from present.style import finish, style
@@ -142,10 +142,17 @@ def data_view(prepared, comparison=None, forget=(), resolution=GRID, shaded="ga"
                     titles, _caption_projection(names, has), False)
 
 
+def _stacked(**kwargs):
+    """A legend below the plot listing its entries one under the other: several of them
+    then sit side by side in the chart's width (listed in one row each, they overflowed
+    it and were cut, at 1280 px in presentation mode and on a phone)."""
+    return alt.Legend(orient="bottom", direction="vertical", **kwargs)
+
+
 def _class(channel="color", legend=True):
     return getattr(alt, channel.capitalize())(
         "class:N", scale=alt.Scale(domain=CLASS_DOMAIN, range=CLASS_COLORS),
-        legend=alt.Legend(title=None) if legend else None)
+        legend=_stacked(title=None) if legend else None)
 
 
 def _tooltip(df):
@@ -170,17 +177,16 @@ def _point_layers(view, s, xs, ys, fill, size=None, selected=(), ring_legend=Fal
     ring colours (the labels) when the fill shows something else."""
     df = view.points
     seed = [{"index": int(i)} for i in selected]
-    pick = alt.selection_point(name=PICK, fields=["index"], on="click", clear="dblclick",
-                               nearest=True, value=seed or alt.Undefined)
+    pick = pick_selection(seed or alt.Undefined)
     x = alt.X("x:Q", title=view.axes[0], scale=xs)
     y = alt.Y("y:Q", title=view.axes[1], scale=ys)
     shape = alt.Shape("status:N", scale=alt.Scale(domain=list(STATUS), range=STATUS_SHAPES),
-                      legend=alt.Legend(title=None, symbolFillColor="#666",
-                                        symbolStrokeColor="#666"))
+                      legend=_stacked(title=None, symbolFillColor="#666",
+                                      symbolStrokeColor="#666"))
     size = size or alt.condition(pick, alt.value(s.point * 1.8), alt.value(s.point),
                                  empty=False)
     ring = alt.Stroke("class:N", scale=alt.Scale(domain=CLASS_DOMAIN, range=CLASS_COLORS),
-                      legend=alt.Legend(title=None, symbolFillColor="white")
+                      legend=_stacked(title=None, symbolFillColor="white")
                       if ring_legend else None)
     live = (alt.Chart(df[~df["forgotten"]])
             .mark_point(filled=True, strokeWidth=s.stroke)
@@ -202,7 +208,7 @@ def _boundary_layers(view, s, xs, ys):
     names = [n for n in BOUNDARY_LABELS if n in set(view.lines["model"])]
     labels = [BOUNDARY_LABELS[n] for n in names]
     legend = alt.Legend(title=LEGEND_TITLE, orient="top", symbolStrokeWidth=s.line,
-                        symbolSize=s.point * 3, titleLimit=600)
+                        symbolSize=s.point * 3, titleLimit=600, columns=2)
     color = alt.Color("label:N", sort=labels, legend=legend,
                       scale=alt.Scale(domain=labels, range=[BOUNDARY_COLORS[n] for n in names]))
     dash = alt.StrokeDash("label:N", sort=labels, legend=legend,
@@ -245,10 +251,10 @@ def chart(view, presentation=False, height=None, title=None, selected=()):
             fill = alt.Fill("margin_change:Q", title=MARGIN_CHANGE,
                             scale=alt.Scale(scheme="redblue", domain=[-top, top]),
                             legend=alt.Legend(orient="top", gradientLength=160,
-                                              format=".2g"))
+                                              format=".2g", titleLimit=400))
         size = alt.Size("lam:Q", title="λ_i", scale=alt.Scale(range=[s.point * 0.4,
                                                                      s.point * 3.5]),
-                        legend=alt.Legend(orient="bottom"))
+                        legend=_stacked(tickCount=3))
         layers = _point_layers(view, s, xs, ys, fill, size, selected,
                                ring_legend="margin_change" in df)
         subtitle = "the points on two directions that show the classifier (see caption)"

@@ -7,7 +7,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from core.report import format_params, methods_frame
+from core.registry import reference_name
+from core.report import format_params, methods_frame, mia_verdict
 from present.figures import method_color
 from present.palette import label
 from present.style import finish, style
@@ -20,8 +21,10 @@ COST_TITLE = "gradient evaluations (log; 0 at 1)"
 COST_TICKS = [1, 10, 100, 1_000, 10_000, 100_000]
 
 
-def quality_frame(comparison):
-    """One row per method: the quality metrics, cost (grad_evals, seconds) and params."""
+def quality_frame(comparison, floor=None):
+    """One row per method: the quality metrics, cost (grad_evals, seconds) and params; with a
+    core.floor.Floor, its verdict (``floor_columns``) and the floor's range of ε_rel and
+    1 − cosine (columns ``<metric>_floor_min``/``_max``, the band of the quality axis)."""
     table = methods_frame(comparison)
     out = pd.DataFrame({
         "method": table["method"], "label": table["label"], "eps_rel": table["eps_rel"],
@@ -32,7 +35,72 @@ def quality_frame(comparison):
         "params": [format_params(r.params) for r in comparison.methods.values()]})
     if "test_accuracy" in table:
         out.insert(5, "test_accuracy", table["test_accuracy"])
+    if floor is not None:
+        cos = floor.values["cosine_to_retrain"]
+        bands = dict(eps_rel=floor.values["eps_rel"], one_minus_cosine=1.0 - cos)
+        for metric, values in bands.items():
+            out[f"{metric}_floor_min"], out[f"{metric}_floor_max"] = values.min(), values.max()
+        out = floor_columns(out.assign(**{c: table[c] for c in FLOOR_INPUTS if c in table}),
+                            floor).drop(columns=[c for c in FLOOR_INPUTS if c in table])
     return out
+
+
+FLOOR_INPUTS = ("cosine_to_retrain", "margin_distance_to_retrain", "test_disagreement",
+                "kl_to_retrain")
+FLOOR_NAMES = {"cosine_to_retrain": "1 − cos", "eps_rel": "ε_rel",
+               "margin_distance_to_retrain": "retained margins",
+               "test_disagreement": "test disagreement", "kl_to_retrain": "KL"}
+
+
+def floor_columns(frame, floor):
+    """``frame`` (rows of core.report.methods_frame) with each method's floor verdict:
+    ``within_floor``, ``floor_ratio`` (its largest distance over the floor's largest) and
+    ``floor_worst`` (which measure that is)."""
+    within, ratio, worst = [], [], []
+    for _, row in frame.iterrows():
+        measured = {m: row[m] for m in FLOOR_NAMES if m in row and pd.notna(row[m])}
+        ok, ratios = floor.verdict(measured)
+        top = max(ratios, key=ratios.get, default=None)
+        within.append(ok)
+        ratio.append(ratios.get(top, float("nan")))
+        worst.append(top or "")
+    return frame.assign(within_floor=within, floor_ratio=ratio, floor_worst=worst)
+
+
+EVIDENCE_COLUMNS = {"label": "method", "within_floor": "within floor",
+                    "floor_ratio": "× floor (largest)", "floor_worst": "farthest on",
+                    "test_disagreement": "test disagreement", "kl_to_retrain": "KL to retrain",
+                    "ulira_auc": "U-LiRA AUC", "ulira_low": "AUC low", "ulira_high": "AUC high",
+                    "ulira_tpr": "TPR @ 1% FPR", "relearn_steps": "relearning steps",
+                    "relearn_reached": "back within the cap"}
+
+
+def evidence_table(comparison, evidence):
+    """One row per method: the floor's verdict, output distances, U-LiRA and relearning
+    (``core.report.methods_frame`` with the evidence), with readable column names."""
+    table = methods_frame(comparison, evidence.floor, evidence.ulira, evidence.relearn)
+    if evidence.floor is not None:
+        table = floor_columns(table.drop(columns=["within_floor", "floor_ratio"]),
+                              evidence.floor)
+        table["floor_worst"] = table["floor_worst"].map(lambda m: FLOOR_NAMES.get(m, m))
+    if "relearn_steps" in table:       # the cap: "1000+" would be text; say it in a column
+        table["relearn_steps"] = table["relearn_steps"].astype(int)
+    cols = [c for c in EVIDENCE_COLUMNS if c in table]
+    return table[cols].rename(columns=EVIDENCE_COLUMNS)
+
+
+def floor_sentence(row):
+    """One line for a method's card: within retraining's floor, or outside by how much."""
+    if "within_floor" not in row or pd.isna(row.get("floor_ratio")):
+        return None
+    if row.get("method", row.name) == reference_name():
+        return "the reference: retraining's floor is measured around it"
+    if bool(row["within_floor"]):
+        return "within retraining's floor: as close as another retraining"
+    what, ratio = FLOOR_NAMES.get(row["floor_worst"], row["floor_worst"]), row["floor_ratio"]
+    if not np.isfinite(ratio):
+        return f"outside: retraining's floor is 0 (one max-margin solution), {what} is not"
+    return f"outside retraining's floor: {what} {ratio:.3g}× its largest"
 
 
 def quality_cost_chart(frame, presentation=False, width=240, height=200):
@@ -54,10 +122,14 @@ def quality_cost_chart(frame, presentation=False, width=240, height=200):
             color=method_color(methods),
             tooltip=["label", alt.Tooltip(f"{metric}:Q", format=".4g"), "grad_evals",
                      alt.Tooltip("seconds:Q", format=".3g"), "params"])
-        panels.append((base.mark_point(filled=True, size=s.point)
-                       + base.mark_text(dx=8, align="left", fontSize=s.font - 2)
-                       .encode(text="label:N"))
-                      .properties(width=width, height=height, title=title))
+        layers = [base.mark_point(filled=True, size=s.point),
+                  base.mark_text(dx=8, align="left", fontSize=s.font - 2).encode(text="label:N")]
+        if f"{metric}_floor_min" in data:        # retraining's noise floor on this axis
+            band = data.head(1)[[f"{metric}_floor_min", f"{metric}_floor_max"]]
+            layers.insert(0, alt.Chart(band).mark_rect(color="#d9dde3", opacity=0.8).encode(
+                y=alt.Y(f"{metric}_floor_min:Q"), y2=f"{metric}_floor_max:Q"))
+            title = [title, "grey: retraining's floor"]
+        panels.append(alt.layer(*layers).properties(width=width, height=height, title=title))
     return finish(alt.hconcat(*panels), s) if panels else None
 
 
@@ -80,6 +152,26 @@ def audit_frames(audit, comparison, point=0):
         density = np.exp(-0.5 * ((grid - mean) / std) ** 2) / (std * np.sqrt(2 * np.pi))
         curves.append(pd.DataFrame({"kind": kind, "s": grid, "density": density}))
     return shadows, pd.concat(curves, ignore_index=True), methods
+
+
+AUDIT_HELP = {
+    "s": "The forgotten point's margin over the root mean square of the retained margins "
+         "(about 1 for a member that is a support vector, about 0 or below otherwise).",
+    "log_lr": "log N(s; IN) − log N(s; OUT): how much likelier s is under the shadows trained "
+              "with the point. Large negative values (−10⁴) mean s lies hundreds of IN "
+              "standard deviations away: the IN shadows agree to 1%, so nothing like a member.",
+    "p_member": "1 / (1 + e^−log_lr): the audit's probability that the point is still a member.",
+    "auc": "Population AUC: the share of fresh points of the same distribution whose margin "
+           "is below the forgotten point's (1: it scores like a training point; low: like a "
+           "point the model never saw). Generated data only."}
+
+
+def audit_verdict(audit):
+    """The audit's one-line verdict (core.report.mia_verdict), with its K."""
+    largest = {name: float(np.max(res.p_member)) for name, res in audit.methods.items()}
+    used = min(min(st.n_in, st.n_out) for st in audit.shadows)
+    return (f"{mia_verdict(largest)} ({audit.n_shadows} shadow pairs, {used} or more of each "
+            "kind used.)")
 
 
 KIND_SCALE = alt.Scale(domain=["IN (trained with x_l)", "OUT (trained without)"],

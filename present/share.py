@@ -10,12 +10,19 @@ carries everything but the view. Floats are written with ``repr``, so both
 round-trip bit for bit.
 """
 import json
-import math
+import re
 from dataclasses import dataclass, fields
 
 from core.errors import InputError
 from core.scenario import Scenario
-from core.validate import check_indices, check_scale, parse_int_list
+from core.validate import (
+    MAX_DIGITS,
+    check_indices,
+    check_scale,
+    parse_float,
+    parse_int,
+    parse_int_list,
+)
 
 FORMAT = "unlearning-explorer/scenario"
 VIEWS = ("plane", "data")           # the Unlearn page: margin-lambda plane or data view
@@ -24,6 +31,8 @@ OPTIONAL_TYPES = {"steps": int, "active_tol": float, "data_file": str, "classes"
                   "dim": int, "preprocess": str, "lift": int,
                   "lift_kind": str, "bandwidth": float}
 FIELD_TYPES = {f.name: OPTIONAL_TYPES.get(f.name, type(f.default)) for f in fields(Scenario)}
+FLAGS = {"1": True, "true": True, "0": False, "false": False}
+_INDEX = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}")
 
 
 @dataclass(frozen=True)
@@ -49,18 +58,20 @@ def _text(value):
 
 
 def _parse(name, text, kind):
+    what = f"The link's {name}"
     if kind is tuple:
-        return parse_int_list(text, f"The link's {name}")
-    try:
-        if kind is float:
-            value = float(text)
-            if not math.isfinite(value):
-                raise ValueError
-            return value
-        return int(text) if kind is int else str(text)
-    except (TypeError, ValueError):
-        raise InputError(f"The link's {name}={text!r} is not a valid "
-                         f"{'number' if kind is float else 'integer'}.") from None
+        return parse_int_list(text, what)
+    if kind is float:
+        return parse_float(text, what)
+    return parse_int(text, what) if kind is int else str(text)
+
+
+def _flag(params, name):
+    """A link's on/off value: 1/true or 0/false (absent: off)."""
+    text = str(params.get(name, "0")).strip().lower()
+    if text not in FLAGS:
+        raise InputError(f"The link's {name}={text[:40]!r} must be 1 (on) or 0 (off).")
+    return FLAGS[text]
 
 
 def history_to_text(history):
@@ -77,9 +88,10 @@ def history_from_text(text):
     """
     groups = [g.replace("+", " ").split() for g in str(text).split(",")]
     groups = [g for g in groups if g]
-    if not all(p.isdigit() for g in groups for p in g):
-        raise InputError(f"The link's forget={text!r} must be point indices like 3,8 "
-                         "(or 15+18,34 for removals made together).")
+    # ASCII digits only: str.isdigit() also holds for '²' and '፪', which int() refuses
+    if not all(_INDEX.fullmatch(p) for g in groups for p in g):
+        raise InputError(f"The link's forget={str(text)[:40]!r} must be point indices like "
+                         "3,8 (or 15+18,34 for removals made together).")
     history = tuple(tuple(int(p) for p in g) for g in groups)
     check_indices(i for action in history for i in action)
     return history
@@ -137,8 +149,7 @@ def from_query(params):
     scenario = Scenario.from_dict(values)
     history = history_from_text(params.get("forget", ""))
     scale = check_scale(_parse("c", params["c"], float)) if "c" in params else 1.0
-    return Shared(scenario, history, scale, params.get("seq", "0") in ("1", "true"),
-                  _view(params))
+    return Shared(scenario, history, scale, _flag(params, "seq"), _view(params))
 
 
 def to_json(shared):
@@ -158,24 +169,29 @@ def from_json(text):
     """
     try:
         data = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise InputError(f"The scenario file is not valid JSON ({err}): use a file from "
+    except (ValueError, RecursionError) as err:     # JSONDecodeError, bad bytes, 5000 digits
+        reason = str(err).splitlines()[0][:80] if str(err) else type(err).__name__
+        raise InputError(f"The scenario file is not valid JSON ({reason}): use a file from "
                          "'Download scenario'.") from None
     if not isinstance(data, dict):
         raise InputError("The scenario file must hold a JSON object: use a file from "
                          "'Download scenario'.")
     if data.get("format", FORMAT) != FORMAT:
-        raise InputError(f"The file's format is {data.get('format')!r}, not {FORMAT!r}.")
+        raise InputError(f"The file's format is {str(data.get('format'))[:40]!r}, "
+                         f"not {FORMAT!r}.")
     scenario = Scenario.from_dict(data.get("scenario", {}))
     history = data.get("history")
     if history is None:
-        history = [[i] for i in data.get("forget", [])]
-    try:
-        history = tuple(tuple(int(i) for i in action) for action in history)
-        scale = float(data.get("scale", 1.0))
-    except (TypeError, ValueError):
-        raise InputError("The file's history must be lists of point indices and its scale "
-                         "a number.") from None
-    check_indices(i for action in history for i in action)
-    check_scale(scale)
-    return Shared(scenario, history, scale, bool(data.get("sequential", False)))
+        forget = data.get("forget", [])
+        history = [[i] for i in forget] if isinstance(forget, list) else forget
+    if not isinstance(history, list) or not all(isinstance(a, list) for a in history):
+        raise InputError("The file's history must be a list of lists of point indices, "
+                         "like [[15, 18], [34]].")
+    history = tuple(tuple(action) for action in history)
+    check_indices(i for action in history for i in action)     # integers, none twice
+    scale = check_scale(data.get("scale", 1.0))
+    sequential = data.get("sequential", False)
+    if not isinstance(sequential, bool):
+        raise InputError(f"The file's sequential must be true or false, not "
+                         f"{str(sequential)[:40]!r}.")
+    return Shared(scenario, history, scale, sequential)

@@ -1,5 +1,6 @@
 """Words and number formats the pages show (pure, no Streamlit)."""
 import math
+import re
 
 import pandas as pd
 
@@ -19,19 +20,26 @@ METRIC_HELP = {
 
 
 # Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping all of
-# them turns off emphasis, links and images ([t](u), ![t](u)), autolinks (http\://...),
-# HTML, code, math ($) and Streamlit's :colour[...] and :material/...: directives at once.
+# them turns off emphasis, links and images ([t](u), ![t](u)), HTML, code, math ($) and
+# Streamlit's :colour[...] and :material/...: directives at once.
 _MARKDOWN_PUNCTUATION = {ord(c): "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:&=\"'/@%^;?,"}
+# GitHub's autolink literals (http://..., www...., name@host.org) are found in the text after
+# the escapes are read, so escaping does not stop them (checked in Chromium with Streamlit
+# 1.67); an invisible word joiner inside each trigger does.
+_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?i)(://|www\.|@)")
 
 
 def as_text(value):
     """``value`` as literal text inside Markdown (st.markdown, st.warning, captions...):
-    every Markdown-active character escaped, line breaks kept as spaces.
+    every Markdown-active character escaped, autolink triggers broken by a word joiner,
+    line breaks kept as spaces.
 
     The one helper for text that comes from a user (link values, file names, CSV headers
     and labels, scenario-file strings, a method file's labels): it is shown, never run.
     """
     text = " ".join(str(value).split())
+    text = _AUTOLINK.sub(lambda m: m.group(0)[0] + _JOINER + m.group(0)[1:], text)
     return text.translate(_MARKDOWN_PUNCTUATION)
 
 
@@ -58,22 +66,51 @@ def certificate_flag(row):
     return "; ".join(notes) or None
 
 
-TAU_FLOOR = 1e-12      # tau = max(0, 1 - min q) below this is rounding in q: shown as 0
+TAU_FLOOR = 1e-12      # a gap (τ, δ, 1 − cos, a margin change) below this is rounding: 0
+# Columns that measure a gap from an exact value: rounding makes them 1e-16 where 0 is meant
+# (retrain's 1 − cos = 1.11e-16, τ = 2.2e-16); ε is left alone (1e-14 is a finding there).
+ROUNDED_TO_ZERO = ("tau", "τ", "delta", "δ", "one_minus_cosine", "1 − cos",
+                   "max_retained_margin_change", "disagreement")
+# Display titles of the raw column names of the engine's tables (the CSV keeps the raw names).
+COLUMN_TITLES = {
+    "index": "point", "lam": "λ", "margin": "margin q",
+    "margin_after_ga": "margin after GA", "lam_after_ga": "λ after GA",
+    "kink_pairs": "kink pairs", "kink_pairs_after_ga": "kink pairs after GA",
+    "eps": "ε", "eps_rel": "ε_rel", "delta": "δ", "tau": "τ", "n_support": "support",
+    "n_kink_pairs": "kink pairs", "n_mu_violations": "μ > λ pairs",
+    "cosine_to_retrain": "cos to retrain", "cosine_to_exact": "cos to exact",
+    "one_minus_cosine": "1 − cos to retrain", "forget_margins": "forgotten margins",
+    "forget_margin": "forgotten margin", "max_retained_margin_change": "max |Δq| on R",
+    "test_accuracy": "test accuracy", "test_agreement_with_retrain": "agrees with retrain",
+    "test_agreement": "agrees with retrain", "seconds": "seconds",
+    "grad_evals": "gradients", "params": "hyperparameters", "scale": "c",
+    "log_lr": "log LR", "p_member": "P(member)", "s": "statistic s", "auc": "AUC",
+}
+
+
+def column_title(name):
+    """The display title of a raw column name (the name itself when it has none)."""
+    return COLUMN_TITLES.get(str(name), str(name))
+
+
+def is_rounding_gap(column):
+    """Whether a column measures a gap that rounding leaves at 1e-16 instead of 0."""
+    return any(key in str(column) for key in ROUNDED_TO_ZERO)
 
 
 def shown(metric, value):
-    """A metric's value as displayed: τ below TAU_FLOOR is 0."""
-    if metric in ("tau", "GA τ") and value is not None and 0 < abs(value) < TAU_FLOOR:
+    """A metric's value as displayed: a gap (τ, δ, 1 − cos) below TAU_FLOOR is 0."""
+    if is_rounding_gap(metric) and value is not None and 0 < abs(value) < TAU_FLOOR:
         return 0.0
     return value
 
 
 def tidy(frame):
-    """A results table as displayed: τ columns below TAU_FLOOR as 0 and ``removed = -1``
-    (the k = 0 row, nothing removed yet) empty."""
+    """A results table as displayed: gaps (τ, δ, 1 − cos...) below TAU_FLOOR as 0 and
+    ``removed = -1`` (the k = 0 row, nothing removed yet) empty."""
     out = frame.copy()
     for col in out.columns:
-        if ("tau" in str(col) or "τ" in str(col)) and pd.api.types.is_float_dtype(out[col]):
+        if is_rounding_gap(col) and pd.api.types.is_float_dtype(out[col]):
             out[col] = out[col].mask(out[col].abs() < TAU_FLOOR, 0.0)
     if "removed" in out.columns and pd.api.types.is_integer_dtype(out["removed"]):
         out["removed"] = out["removed"].astype("Int64").mask(out["removed"] < 0)

@@ -4,15 +4,26 @@
   process-global, so every test that may run the app starts with both cleared.
 - ``open_app``: a new AppTest session of the app, opened with query parameters, optionally
   switched to a page; ``no_trouble``: asserts that a session shows no exception or error.
+- ``shown(text)``: an alert's Markdown as a reader sees it (escapes resolved).
 - ``separable_data``: inputs labelled by a random direction, separable through the origin.
+- ``server``: ``streamlit run app.py`` on a free loopback port, for the real-browser tests.
 """
+import os
+import signal
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
+from tests.helpers import settle, shown  # noqa: F401  (re-exported)
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app.py"
 APP_TIMEOUT = 120        # s per AppTest run: the first run may load the Numba cache
 
 
@@ -34,8 +45,9 @@ def _open_app(page=None, **query):
     at = AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT)
     for key, value in query.items():
         at.query_params[key] = str(value)
-    at.run()
-    return at if page is None else at.switch_page(page).run()
+    settle(at.run())
+    return at if page is None else settle(at.switch_page(page).run())
+
 
 
 def _no_trouble(at):
@@ -76,3 +88,47 @@ def separable_data():
     """``separable_data(n, d, seed, min_cos=0.1)`` -> (X, y) separable through the origin."""
     return _separable_data
 
+
+# ---- the app served for the real-browser tests (tests/test_browser*.py) ----
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    """A headless `streamlit run app.py` on a free loopback port; stopped with SIGTERM."""
+    port = free_port()
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1",
+               NUMBA_CACHE_DIR=os.environ.get("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache")))
+    log = open(tmp_path / "server.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            log.close()
+            pytest.fail("the server did not start:\n" + (tmp_path / "server.log").read_text())
+        time.sleep(0.2)
+    yield url
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        code = proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        code = proc.wait()
+    log.close()
+    text = (tmp_path / "server.log").read_text()
+    assert "Traceback" not in text, text
+    assert code == 0, f"server exit code {code}:\n{text}"

@@ -9,6 +9,7 @@ from core.scenario import Scenario
 from core.sweeps.generalization import forgetting_curve, random_forget_order
 from core.sweeps.run import run_sweep
 from core.sweeps.spec import SweepSpec
+from tests.helpers import settle
 
 SCALING, GENERALIZATION = "pages/6_scaling.py", "pages/7_generalization.py"
 SMALL = dict(n_samples=16, dim=160, width=16, steps=150)
@@ -35,7 +36,7 @@ def test_a_tiny_sweep_through_the_widgets_gives_the_engine_rows(open_app, no_tro
     at.text_input(key="ux.sweep.values").set_value("40, 160")
     at.number_input(key="ux.sweep.seeds").set_value(2)
     at.toggle(key="ux.sweep.own").set_value(True)
-    at.button(key="ux.sweep.run").click().run()
+    settle(at.button(key="ux.sweep.run").click().run())
     no_trouble(at)
     shown = shown_table(at, "eps_rel")
     spec = SweepSpec(Scenario(model="linear", **SMALL), "dim", (40, 160), 2)
@@ -54,7 +55,7 @@ def test_a_tiny_sweep_through_the_widgets_gives_the_engine_rows(open_app, no_tro
 def test_a_bad_value_list_is_one_error(open_app):
     at = open_app(SCALING)
     at.text_input(key="ux.sweep.values").set_value("50,,100")
-    at.button(key="ux.sweep.run").click().run()
+    settle(at.button(key="ux.sweep.run").click().run())
     assert not at.exception and "empty entry" in at.error[0].value
 
 
@@ -64,7 +65,7 @@ def test_forgetting_chosen_points_through_the_widgets_gives_the_engine_curve(ope
         widget = at.text_input(key=f"ux.curve.{key}") if key == "points" \
             else at.number_input(key=f"ux.curve.{key}")
         widget.set_value(value)
-    at.button(key="ux.curve.run").click().run()
+    settle(at.button(key="ux.curve.run").click().run())
     no_trouble(at)
     shown = shown_table(at, "test_accuracy")
     prepared = prepare(Scenario(data="mixture", n_samples=20, dim=300))
@@ -82,7 +83,7 @@ def test_random_points_over_seeds(open_app, no_trouble):
     at.number_input(key="ux.curve.dim").set_value(300)
     at.number_input(key="ux.curve.k").set_value(3)
     at.number_input(key="ux.curve.seeds").set_value(2)
-    at.button(key="ux.curve.run").click().run()
+    settle(at.button(key="ux.curve.run").click().run())
     no_trouble(at)
     shown = shown_table(at, "test_accuracy")
     assert sorted(shown["seed"].unique()) == [0, 1] and shown["k"].max() == 3

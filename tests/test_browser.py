@@ -7,12 +7,6 @@ CI (CI=true), where it must run.
 """
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -54,49 +48,6 @@ def require_browser():
         pytest.skip("no Chromium on this machine (apt-get install chromium) or no playwright; "
                     "CI runs this test")
     return path
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def server(tmp_path):
-    """A headless `streamlit run app.py` on a free loopback port; stopped with SIGTERM."""
-    port = free_port()
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1",
-               NUMBA_CACHE_DIR=os.environ.get("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache")))
-    log = open(tmp_path / "server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            log.close()
-            pytest.fail("the server did not start:\n" + (tmp_path / "server.log").read_text())
-        time.sleep(0.2)
-    yield url
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        code = proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        code = proc.wait()
-    log.close()
-    text = (tmp_path / "server.log").read_text()
-    assert "Traceback" not in text, text
-    assert code == 0, f"server exit code {code}:\n{text}"
 
 
 def card_texts(page, method):
@@ -239,5 +190,101 @@ def test_points_picked_in_the_table_and_typed_are_forgotten(server):
             assert f"forget={first}%2C{row}%2C15%2B18" in page.url, page.url
             page.screenshot(path=str(ARTIFACTS / "unlearn_table_and_keyboard.png"),
                             full_page=True)
+        finally:
+            browser.close()
+
+
+def test_a_drag_pans_and_keeps_the_selection(server):
+    """Shift-click three points, then drag on empty space: the plane pans and the selection
+    stays; a click far from every point selects nothing (issue 20: a drag used to replace
+    the selection by the point under the release)."""
+    chromium = require_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    prep = prepare(Scenario())
+    first = default_forget(prep)[0]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = open_app(browser, server)
+            settled(page)
+            centres = mark_centres(page)
+            # three points well apart from each other (largest lam first, not the forgotten)
+            order = sorted((i for i in centres if i != first), key=lambda i: -prep.original.lam[i])
+            picks = [order[0], order[len(order) // 2], order[-1]]
+            page.mouse.click(*centres[picks[0]][:2])
+            expect(page.get_by_text(f"Selected: {picks[0]}.")).to_be_visible(timeout=30_000)
+            settled(page)
+            for index in picks[1:]:
+                page.keyboard.down("Shift")
+                page.mouse.click(*centres[index][:2])
+                page.keyboard.up("Shift")
+                settled(page)
+            wanted = f"Selected: {', '.join(map(str, picks))}."
+            expect(page.get_by_text(wanted)).to_be_visible(timeout=30_000)
+            # empty space: lower left inside the cloud's box (the band falls to the right)
+            xs = [c[0] for c in centres.values()]
+            ys = [c[1] for c in centres.values()]
+            x0 = min(xs) + 0.15 * (max(xs) - min(xs))
+            y0 = max(ys) - 0.05 * (max(ys) - min(ys))
+            nearest = min(((cx - x0) ** 2 + (cy - y0) ** 2) ** 0.5
+                          for cx, cy, _ in centres.values())
+            assert nearest > 40, "the drag must start on empty space"
+            page.mouse.move(x0, y0)
+            page.mouse.down()
+            page.mouse.move(x0 + 60, y0 - 30, steps=8)
+            page.mouse.up()
+            for _ in range(50):                     # the pan is drawn (a loaded machine)
+                moved = mark_centres(page)
+                if abs(moved[picks[0]][0] - centres[picks[0]][0] - 60) < 3:
+                    break
+                page.wait_for_timeout(200)
+            assert abs(moved[picks[0]][0] - centres[picks[0]][0] - 60) < 3, "no pan"
+            page.wait_for_timeout(800)              # a rerun, if the drag started one
+            settled(page)
+            expect(page.get_by_text(wanted)).to_be_visible()
+            expect(page.get_by_role("button", name="Forget selected (3)")).to_be_enabled()
+            assert selected_on_plane(page) == sorted(picks)
+            page.mouse.click(x0 + 60, y0 - 30)          # far from every point: nothing new
+            page.wait_for_timeout(800)
+            settled(page)
+            expect(page.get_by_text(wanted)).to_be_visible()
+        finally:
+            browser.close()
+
+
+def test_download_scenario_saves_the_state_and_loads_it_back(server, tmp_path):
+    """Share / save → Download scenario writes the state (scenario, history, c) and the
+    file loaded back restores it (issue 20: the download did nothing)."""
+    chromium = require_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    from present import share
+
+    prep = prepare(Scenario())
+    first = default_forget(prep)[0]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = open_app(browser, server + "/?c=0.75&forget=" + f"{first},12%2B18")
+            settled(page)
+            page.get_by_role("button", name="Share / save").click()
+            with page.expect_download(timeout=30_000) as info:
+                page.get_by_role("button", name="Download scenario").click()
+            saved = tmp_path / info.value.suggested_filename
+            info.value.save_as(saved)
+            loaded = share.from_json(saved.read_text())
+            assert loaded.scenario == Scenario()
+            assert loaded.history == ((first,), (12, 18)) and loaded.scale == 0.75
+            page.keyboard.press("Escape")
+            page.get_by_role("button", name="Reset", exact=True).click()   # forget nothing
+            settled(page)
+            expect(page.get_by_role("button", name="Forget selected (0)")).to_be_visible()
+            page.get_by_role("button", name="Share / save").click()
+            page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+                str(saved))
+            expect(page.get_by_text("Loaded scenario.json")).to_be_visible(timeout=30_000)
+            settled(page)
+            assert f"forget={first}%2C12%2B18" in page.url and "c=0.75" in page.url, page.url
         finally:
             browser.close()

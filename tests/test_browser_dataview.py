@@ -8,13 +8,12 @@ import pytest
 
 from core.compare import default_forget, prepare
 from core.scenario import Scenario
-from tests.test_browser import (  # noqa: F401  (server is a fixture)
+from tests.test_browser import (
     ARTIFACTS,
     CHROMIUM_ARGS,
     mark_centres,
     open_app,
     require_browser,
-    server,
     settled,
 )
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import CHROMIUM_ARGS, require_browser, server, settled  # noqa: F401
+from tests.test_browser import CHROMIUM_ARGS, require_browser, settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -40,7 +40,8 @@ def test_all_methods_linear_include_exact(capsys):
     methods = run_json(capsys, "--model", "linear", "--methods", "all")["methods"]
     assert tuple(methods) == METHODS
     assert methods["exact"]["grad_evals"] is None
-    assert methods["newton"]["params"] == {"damping": 0.0}
+    assert methods["newton"]["params"]["damping_rule"] == "auto"
+    assert methods["newton"]["params"]["damping"] > 0
 
 
 def test_shortcuts_apply_to_every_method_with_that_hyperparameter(capsys):
@@ -73,10 +74,14 @@ def test_mia_adds_the_audit_to_every_method(capsys):
 
 
 def test_text_report_shows_cost_and_audit(capsys):
-    code, out, _ = run(capsys, "--methods", "ga,newton", "--mia", "--shadows", "3")
+    code, out, _ = run(capsys, "--methods", "ga,newton,do_nothing", "--mia", "--shadows", "3")
     assert code == 0
     assert "grad_evals" in out and "Newton step" in out
     assert "membership audit (3 shadow pairs" in out and "p_member" in out
+    assert "large negative: far from every IN shadow" in out        # log_lr explained
+    verdict = next(line for line in out.splitlines() if line.startswith(" verdict: "))
+    assert verdict.startswith(" verdict: do nothing still looks like a model trained with")
+    assert "GA (one step)" in verdict and "Newton step" in verdict   # ... the others not
 
 
 @pytest.mark.parametrize("args, message", [

@@ -14,12 +14,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.compare import compare, default_forget, prepare, retrain_model
-from core.errors import Cancelled
+from core.errors import Cancelled, InputError
 from core.scenario import Scenario
 from core.train import CHUNK_WORK, chunk_bounds, train
 from core.validate import work_estimate
 from ui import cached, jobs, state
 from ui import job as job_module
+from ui.job import Cost, Job, Status, Work
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 SMALL = dict(n_samples=16, dim=160, width=16, steps=150)
@@ -83,13 +84,14 @@ def test_a_job_of_a_closed_session_cancels_itself(monkeypatch):
     monkeypatch.setattr(job_module, "runtime", SimpleNamespace(exists=lambda: True,
                                                                get_instance=lambda: gone))
     monkeypatch.setattr(job_module, "SESSION_GRACE", 0.0)
-    job = jobs.Job(slot="train", key="k", label="Training", estimate=None, session_id="s1")
+    work = Work("train", "k", "Training", fn=None)
+    job = Job(work, session_id="s1")
     with pytest.raises(Cancelled):
         job.progress(0.5)
     alive = SimpleNamespace(is_active_session=lambda sid: True)
     monkeypatch.setattr(job_module, "runtime", SimpleNamespace(exists=lambda: True,
                                                                get_instance=lambda: alive))
-    job = jobs.Job(slot="train", key="k", label="Training", estimate=None, session_id="s1")
+    job = Job(work, session_id="s1")
     job.progress(0.5, "half")
     assert (job.fraction, job.text) == (0.5, "half")
 
@@ -127,9 +129,8 @@ def session_jobs(at):
 
 
 def wait_for(job, timeout=120):
-    """Join the job's thread; True when it ended within ``timeout`` seconds."""
-    job.thread.join(timeout)
-    return not job.thread.is_alive()
+    """Wait for the job to end; True when it ended within ``timeout`` seconds."""
+    return not job.wait(timeout).active
 
 
 def start_training(at, steps, width=100):
@@ -148,11 +149,11 @@ def test_cancel_stops_a_long_training_and_keeps_the_state():
     before = at.session_state["ux.scenario"], at.session_state["ux.history"]
     start_training(at, LONG_STEPS, width=300)     # a few seconds at least: then Cancel
     job = session_jobs(at)["train"]
-    assert job.running and job.thread.is_alive()
+    assert job.status is Status.RUNNING
     assert any("Training" in p.proto.text for p in at.get("progress"))   # the status bar
     at.button(key="ux.jobbar.cancel.train").click().run()
     assert wait_for(job, 30)
-    assert job.status == "cancelled"
+    assert job.status is Status.CANCELLED
     at.run()
     no_trouble(at)
     assert (at.session_state["ux.scenario"], at.session_state["ux.history"]) == before
@@ -162,7 +163,7 @@ def test_cancel_stops_a_long_training_and_keeps_the_state():
 
 def test_a_toggle_and_a_page_switch_during_training_keep_the_job_and_its_result(monkeypatch):
     at = app()
-    monkeypatch.setattr(jobs, "QUICK_SECONDS", 0.0)     # even this small run is a job
+    monkeypatch.setattr(jobs, "QUICK_WAIT", 0.0)        # the run does not wait for the job
     gate, real = threading.Event(), cached.training_progress
 
     def held(progress):          # the job waits at its first chunk until the gate opens
@@ -181,7 +182,7 @@ def test_a_toggle_and_a_page_switch_during_training_keep_the_job_and_its_result(
     no_trouble(at)
     at.switch_page("pages/4_kkt.py").run()
     no_trouble(at)
-    assert session_jobs(at)["train"] is job and job.running
+    assert session_jobs(at)["train"] is job and job.status is Status.RUNNING
     assert at.session_state["ux.scenario"] == Scenario()        # not committed yet
     gate.set()
     assert wait_for(job)
@@ -197,8 +198,8 @@ def test_a_big_link_asks_before_any_work_and_can_be_declined():
     at = app(**BIG_LINK)
     no_trouble(at)
     job = session_jobs(at)["link"]
-    assert job.status == "asking" and job.thread is None            # nothing started
-    assert job.estimate > jobs.max_seconds()
+    assert job.status is Status.ASKING and job.elapsed() == 0.0      # nothing started
+    assert job.work.cost.seconds > jobs.max_seconds()
     assert any("Start anyway" == b.label for b in at.button)
     assert not [t for t in threading.enumerate() if t.name.startswith("job-")
                 and t.is_alive()]
@@ -206,7 +207,8 @@ def test_a_big_link_asks_before_any_work_and_can_be_declined():
     at.run()
     no_trouble(at)
     assert at.session_state["ux.scenario"] == Scenario()            # the default demo
-    assert "link" not in session_jobs(at)
+    link = session_jobs(at).get("link")           # the declined job is gone; at most the
+    assert link is None or link.key == cached.key_of(Scenario())    # demo's own training
 
 
 def test_the_limit_comes_from_the_environment(monkeypatch):
@@ -217,7 +219,7 @@ def test_the_limit_comes_from_the_environment(monkeypatch):
 
 
 def test_a_link_under_the_limit_is_trained_as_a_job_and_shown(monkeypatch):
-    monkeypatch.setattr(jobs, "QUICK_SECONDS", 0.0)
+    monkeypatch.setattr(jobs, "QUICK_WAIT", 0.0)
     at = app(**{k: str(v) for k, v in SMALL.items()})
     job = session_jobs(at).get("link")
     if job is not None:                 # still running after the first run: wait, rerun
@@ -227,6 +229,7 @@ def test_a_link_under_the_limit_is_trained_as_a_job_and_shown(monkeypatch):
     scenario = Scenario(**SMALL)
     assert at.session_state["ux.scenario"] == scenario
     assert cached.key_of(scenario) in at.session_state[state.PREFIX + "trained"]
+    assert session_jobs(at)["link"].status is Status.DONE
 
 
 # ------------------------------------------------------------------ caching for fast reruns
@@ -260,12 +263,61 @@ def test_a_cached_spec_is_the_chart_without_validation_and_exports_the_same():
 
 def test_a_sweep_that_takes_long_goes_on_in_the_background_and_is_stored(monkeypatch):
     at = app()
-    monkeypatch.setattr(jobs, "DETACH_SECONDS", 0.0)    # detach at once: a background job
+    monkeypatch.setattr(jobs, "QUICK_WAIT", 0.0)        # the run does not wait for the job
     at.switch_page("pages/6_scaling.py").run()
     no_trouble(at)
     for job in list(session_jobs(at).values()):
         assert wait_for(job)
     at.run()
     no_trouble(at)
-    assert at.session_state["ux.sweeps.scaling"] is not None      # committed when it ended
-    assert not [job for job in session_jobs(at).values() if job.running]
+    assert at.session_state["ux.sweep_scaling"] is not None      # committed when it ended
+    assert not [job for job in session_jobs(at).values() if job.status.active]
+
+
+# ------------------------------------------------------------------ the job API itself
+
+def test_a_job_moves_through_its_states_and_keeps_its_value():
+    gate = threading.Event()
+    job = Job(Work("s", "k", "Work", lambda progress: gate.wait(30) and 42))
+    assert job.status is Status.ASKING and job.status.active
+    job.start()
+    assert job.status is Status.RUNNING
+    job.start()                                   # a second start does nothing
+    gate.set()
+    assert job.wait(30) is Status.DONE and job.result == 42 and job.fraction == 1.0
+    assert not job.status.active and job.remaining() == 0.0
+
+
+def test_cancel_ends_an_asking_job_at_once_and_a_running_one_at_its_next_chunk():
+    asking = Job(Work("s", "k", "Work", lambda progress: 1))
+    asking.cancel()
+    assert asking.status is Status.CANCELLED
+
+    def chunks(progress):
+        for k in range(10_000):
+            progress(k / 10_000)
+            threading.Event().wait(0.001)
+        return "finished"
+
+    running = Job(Work("s", "k", "Work", chunks))
+    running.start()
+    running.cancel()
+    assert running.wait(30) is Status.CANCELLED and running.result is None
+
+
+def test_a_failing_job_keeps_its_error():
+    def bad(progress):
+        raise InputError("n_samples must be an integer")
+
+    job = Job(Work("s", "k", "Work", bad))
+    job.start()
+    assert job.wait(30) is Status.FAILED and "n_samples" in str(job.error)
+
+
+def test_work_over_the_time_or_the_memory_limit_asks(monkeypatch):
+    monkeypatch.setenv("UNLEARN_MAX_SECONDS", "10")
+    monkeypatch.setenv("UNLEARN_MAX_MB", "500")
+    assert jobs.over_limit(Cost(9.0, 100.0)) == ""
+    assert "more than its limit of 10 s" in jobs.over_limit(Cost(11.0, 100.0))
+    assert "600 MB of memory" in jobs.over_limit(Cost(1.0, 600.0))
+    assert jobs.over_limit(None) == "" and jobs.over_limit(Cost()) == ""

@@ -12,11 +12,15 @@ from core.kernels import (
     LOSS_EXP,
     LOSS_LOGISTIC,
     add_step,
+    gd_rule,
+    gram_data,
     log_loss_slopes,
     log_loss_terms,
     log_sum_exp,
     margins_and_weights,
     model_outputs,
+    primal_data,
+    recording,
     step_weights,
     train_gd_gram,
     train_gd_primal,
@@ -149,9 +153,10 @@ def gd_step_coefficients(Zt, y, v, is_relu, kind, normalized, lr):
     """(C, g, log L, min q) from the two step kernels: C_ji = lr g_i y_i v_j sigma'(Zt_ji)."""
     m, n = Zt.shape
     g = np.full(n, np.nan)
-    log_L, min_q = margins_and_weights(Zt, y, v, is_relu, CODES[kind], normalized, g)
+    rule = gd_rule(y, v, is_relu, CODES[kind], normalized, lr)
+    log_L, min_q = margins_and_weights(Zt, rule, g)
     A, C = np.zeros((m, n)), np.full((m, n), np.nan)
-    add_step(Zt, y, v, is_relu, lr, g, A, C)
+    add_step(Zt, rule, g, A, C)
     np.testing.assert_array_equal(A, C)          # A += C from A = 0
     return C, g, log_L, min_q
 
@@ -187,7 +192,7 @@ def test_add_step_accumulates_and_skips_c_when_not_asked():
     g = np.abs(np.random.default_rng(9).standard_normal(5))
     A0 = np.random.default_rng(10).standard_normal((3, 5))
     A = A0.copy()
-    add_step(Zt, y, v, True, 0.5, g, A, np.empty((0, 0)))
+    add_step(Zt, gd_rule(y, v, True, LOSS_EXP, True, 0.5), g, A, np.empty((0, 0)))
     expected = 0.5 * (g * y)[None, :] * v[:, None] * (Zt > 0)
     np.testing.assert_allclose(A - A0, expected, rtol=1e-12, atol=1e-15)
 
@@ -282,14 +287,14 @@ def kernel_run(kernel, X, y, W0, v, is_relu, kind, normalized, lr, chunks, rec_s
     snaps = np.zeros((rec_steps.shape[0], m, n))
     ptr = 0
     W = W0.copy()
+    rule = gd_rule(y, v, is_relu, CODES[kind], normalized, lr)
+    rec = recording(rec_steps, hist, snaps)
+    if kernel is train_gd_gram:
+        data = gram_data(X @ X.T, W0 @ X.T, np.sum(W0 * W0))
+    else:
+        data = primal_data(X, W)
     for t0, n_steps in chunks:
-        common = (y, v, is_relu, CODES[kind], normalized, lr, A, t0, n_steps, rec_steps, ptr,
-                  hist, snaps)
-        if kernel is train_gd_gram:
-            ptr = kernel(np.ascontiguousarray(X @ X.T), np.ascontiguousarray(W0 @ X.T),
-                         float(np.sum(W0 * W0)), *common)
-        else:
-            ptr = kernel(X, np.ascontiguousarray(X.T), W, *common)
+        ptr = kernel(data, rule, A, t0, n_steps, rec, ptr)
     return A, hist, snaps, ptr, W
 
 

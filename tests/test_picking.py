@@ -17,6 +17,7 @@ from core.compare import compare, prepare
 from core.report import methods_frame
 from core.scenario import Scenario
 from present import share
+from tests.helpers import settle, shown
 from ui import state
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -85,12 +86,12 @@ def test_a_plane_pick_shows_in_the_table_and_a_table_pick_on_the_plane():
     assert at.session_state["ux.pick"] == (4, 9)
     # the table is redrawn (new key) with the plane's selection as its default
     assert state.TABLE_KEY.format(at.session_state[state.TABLE_NONCE]) != table_key
-    assert at.session_state["ux.pick.table_seed"] == (4, 9)
+    assert at.session_state["ux.pick_table_seed"] == (4, 9)
     plane_key = state.PLANE_KEY.format(at.session_state[state.NONCE])
     pick_in_table(at, [4, 9, 11])
     assert at.session_state["ux.pick"] == (4, 9, 11)
     assert state.PLANE_KEY.format(at.session_state[state.NONCE]) != plane_key
-    assert at.session_state["ux.pick.plane_seed"] == (4, 9, 11)
+    assert at.session_state["ux.pick_plane_seed"] == (4, 9, 11)
     no_trouble(at)
 
 
@@ -139,7 +140,7 @@ def test_older_and_decoded_links_still_open(value, history):
 def test_an_out_of_range_c_in_a_link_is_refused(c):
     at = app(c=c, forget="3")
     assert not at.exception
-    assert any("c (the step-size multiplier)" in w.value for w in at.warning)
+    assert any("c (the step-size multiplier)" in shown(w.value) for w in at.warning)
     assert at.session_state["ux.scale"] == 1.0
     assert at.session_state["ux.scenario"] == Scenario()
     assert not any(m.value == "n/a" for m in at.metric)
@@ -156,7 +157,7 @@ def test_a_bad_scenario_file_is_refused_with_the_state_kept(change, message):
                if w.key.startswith(f"{state.PREFIX}w.scenario_file."))
     at.file_uploader(key=key).set_value(("scenario.json", text, "application/json")).run()
     assert not at.exception
-    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    assert any(message in shown(e.value) for e in at.error), [e.value for e in at.error]
     assert at.session_state["ux.history"] == ((3,),)
     assert at.session_state["ux.scale"] == 1.0
 
@@ -196,7 +197,7 @@ def test_an_unconverged_certificate_is_flagged_next_to_eps_on_its_card():
     at = AppTest.from_file(str(APP), default_timeout=120)
     for k, v in (("data", "xor"), ("dim", "2"), ("n_samples", "60"), ("forget", "0")):
         at.query_params[k] = v
-    at.run()
+    settle(at.run())
     assert not at.exception
     comp = compare(prepare(scenario), (0,))
     unconverged = [n for n, r in comp.methods.items() if not r.certificate.converged]

@@ -17,6 +17,7 @@ from core.errors import InputError
 from core.presets import load_preset, preset_images
 from core.scenario import Scenario
 from explorer.cli import main
+from tests.helpers import shown
 from ui.data_summary import TILE, digit_grid_png
 
 
@@ -151,7 +152,7 @@ def test_the_data_page_shows_a_digits_link_with_labels_and_images(open_app, no_t
     at = open_app("pages/2_data.py", data="digits", classes="4,9", n_samples="20",
                   steps="100", forget="3")
     no_trouble(at)
-    text = " ".join(m.value for m in at.markdown)
+    text = " ".join(shown(m.value) for m in at.markdown)
     assert "**Data** digits (classes 4 vs 9). **Labels** -1 = 4, +1 = 9." in text
     assert len(at.get("image")) == 1
     assert _widget(at, "selectbox", "source").value == "digits"

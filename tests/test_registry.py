@@ -13,6 +13,7 @@ from core import registry
 from core.errors import InputError
 from core.registry import Method, MethodOutput, Param
 from explorer.cli import main
+from tests.helpers import settle
 from tests.naive import BUILTIN_LABELS, BUILTIN_METHODS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,3 +146,38 @@ def test_python_m_core_cli_still_works_and_names_the_new_command():
                          cwd=ROOT, capture_output=True, text=True, env=env, check=True)
     assert "python -m explorer" in out.stderr
     assert set(json.loads(out.stdout)["methods"]) == {"ga", "half_step", "retrain"}
+
+
+@pytest.fixture
+def app_with_half_step(monkeypatch, clean_registry):
+    """The app configured (environment) to load examples/half_step.py."""
+    from explorer import method_files
+
+    monkeypatch.setenv(method_files.ENV, str(HALF_STEP))
+    monkeypatch.setattr(method_files, "_LOADED", {})
+    yield
+    method_files._LOADED.clear()
+
+
+def test_the_app_loads_configured_method_files(app_with_half_step, open_app, no_trouble):
+    at = open_app("pages/8_methods.py", n_samples=16, dim=160, width=16, steps=150)
+    no_trouble(at)
+    picker = next(w for w in at.multiselect if w.label == "methods")
+    assert "half_step" in picker.options or "GA (half step)" in picker.options
+    settle(picker.set_value(["ga", "half_step"]).run())
+    no_trouble(at)
+    shown = next(d.value for d in at.dataframe if "grad_evals" in d.value.columns)
+    assert "GA (half step)" in set(shown["label"])
+
+
+def test_a_bad_configured_method_file_is_one_warning(monkeypatch, tmp_path, open_app):
+    from explorer import method_files
+
+    bad = tmp_path / "bad.py"
+    bad.write_text("raise ValueError('no')\n")
+    monkeypatch.setenv(method_files.ENV, str(bad))
+    monkeypatch.setattr(method_files, "_LOADED", {})
+    at = open_app()
+    assert not at.exception
+    from present.text import as_text
+    assert sum(as_text("'bad.py' failed: ValueError: no") in w.value for w in at.warning) == 1

@@ -105,6 +105,11 @@ def test_cost_figure_draws_every_method_with_a_cost(quick):
 def test_summary_keeps_paper_and_measurements_apart(quick):
     text = (quick / "summary.md").read_text()
     paper, measured = text.split("## What the paper states")[1].split("## What we measure")
+    paper, reading = paper.split("## Our reading (not in the abstract)")
+    assert "1/√d" not in paper and "ρ < 1" not in paper   # our reading, not the abstract's
+    assert "O(1/√d)" in reading and "ρ < 1" in reading and "by construction" in reading
+    assert "δ and τ of GA fall with d" in paper           # tested where they can fail
+    assert "How forgotten is it?" in measured and "U-LiRA" in measured
     assert "Indicative only" in text                      # 3 seeds
     assert paper.count("> “") == 3                        # the abstract's three statements
     rows = [row for row in paper.splitlines() if row.startswith("| ") and "tested" not in row]
@@ -151,6 +156,8 @@ def test_rerun_resumes_every_sweep(quick, capsys):
     err = capsys.readouterr().err
     n = len(QUICK.dims) * QUICK.seeds
     assert f"scaling_relu: {n} jobs ({n} resumed)" in err
+    verdicts = [line for line in err.splitlines() if line[:1].isdigit() and ". [" in line]
+    assert verdicts and all(", indicative]" in line for line in verdicts)   # 3 seeds
 
 
 # ---------------------------------------------------------------------------- builders

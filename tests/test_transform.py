@@ -28,6 +28,7 @@ from core.scenario import Scenario
 from core.train import TrainHistory
 from core.transform import PREPROCESS, apply, preprocess
 from explorer.cli import main
+from tests.helpers import shown
 
 
 def rng_data(n=12, d=7, seed=0, scale=5.0):
@@ -269,5 +270,5 @@ def test_the_app_trains_an_unnormalized_upload_with_labels_3_and_7(tmp_path, ope
     at.button(key="ux.train").click().run()
     no_trouble(at)
     assert at.session_state["ux.scenario"].data_file.endswith(".csv")
-    text = " ".join(m.value for m in at.markdown)
+    text = " ".join(shown(m.value) for m in at.markdown)
     assert "**Labels** -1 = 3, +1 = 7. **Preprocessing** rows scaled to unit median norm" in text

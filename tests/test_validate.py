@@ -12,6 +12,7 @@ from core.options import DEFAULT_KINK_TOL
 from core.scenario import Scenario
 from explorer.cli import build_parser, main, scenario_from_args
 from present import share
+from tests.helpers import shown
 
 # ------------------------------------------------------------------ the rules, one test each
 
@@ -169,6 +170,6 @@ def test_kink_tol_default_is_the_certificates():
 def test_the_app_refuses_an_out_of_range_c_in_the_link(open_app, c):
     at = open_app(c=c)
     assert not at.exception
-    assert any("c (the step-size multiplier) must be a finite number" in w.value
+    assert any("c (the step-size multiplier) must be a finite number" in shown(w.value)
                for w in at.warning)
     assert at.session_state["ux.scenario"] == Scenario()

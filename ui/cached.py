@@ -27,6 +27,7 @@ from core.unlearn import check_forget
 from core.validate import work_estimate
 from present import data_view as views
 from ui import uploads
+from ui.job import Cost
 
 APP_DIR = Path(__file__).resolve().parent.parent
 UPLOAD_DIR = APP_DIR / ".uploads"
@@ -39,14 +40,15 @@ def key_of(scenario, *rest):
                                              for r in rest]], sort_keys=True)
 
 
-def estimate(scenario, certificates=1, train=True):
-    """Seconds of training the scenario (or retraining it on a forget set; unless ``train``
-    is False) plus ``certificates`` certificates on this machine
-    (``core.validate.work_estimate``): 1 for ``prepared``, 3 for ``comparison``."""
+def cost(scenario, certificates=1, trainings=1):
+    """The expected cost (``ui.job.Cost``) of ``trainings`` trainings of the scenario (0:
+    none) plus ``certificates`` certificates on this machine
+    (``core.validate.work_estimate``): 1 and 1 for ``prepared``."""
     sc = scenario
     n, d = (sc.n_samples, sc.dim) if not sc.data_file else _file_shape(sc)
-    return work_estimate(n, sc.lift or d, sc.width, sc.n_steps if train else 0, sc.is_relu,
-                         certificates=certificates)
+    seconds = work_estimate(n, sc.lift or d, sc.width, sc.n_steps * trainings, sc.is_relu,
+                            certificates=certificates)
+    return Cost(seconds=seconds)
 
 
 @st.cache_data(max_entries=16, hash_funcs=HASH, show_spinner=False)
@@ -104,15 +106,27 @@ def training_progress(progress):
     return steps
 
 
+def training_work(scenario):
+    """The job work that trains and certifies ``scenario`` (``prepared``, with progress)."""
+    def work(progress):
+        return prepared(scenario, _progress=training_progress(progress))
+    return work
+
+
 def _dataset(scenario):
     """The uploaded file of a scenario (None for a generator); only files under .uploads/."""
     if not scenario.data_file:
         return None
-    path = (APP_DIR / scenario.data_file).resolve()
-    if UPLOAD_DIR.resolve() not in path.parents:
+    try:
+        path = (APP_DIR / scenario.data_file).resolve()
+        inside = UPLOAD_DIR.resolve() in path.parents
+        found = inside and path.is_file()
+    except (OSError, ValueError):       # a name no file system takes (too long, a NUL)
+        inside = found = False
+    if not inside:
         raise InputError(f"Data file {scenario.data_file!r} is not an upload of this app: "
                          "upload the CSV or NPZ on Data & training.")
-    if not path.is_file():
+    if not found:
         raise InputError(f"The uploaded file {scenario.data_file!r} is no longer on this "
                          "server: upload it again on Data & training.")
     return load_file(str(path))
@@ -198,13 +212,15 @@ def _history_row(scenario, forget, scale, sequential, _done=False):
                 ga_tau=res["ga"].certificate.tau)
 
 
-def history_table(scenario, history, scale=1.0, sequential=False):
+def history_table(scenario, history, scale=1.0, sequential=False, _progress=None):
     """One row per removal action: its points, their lam, and GA's eps_rel, tau and cosine
     to retrain against doing nothing's eps_rel for the forget set up to that action
-    (NaN where retraining that set fails)."""
+    (NaN where retraining that set fails); ``_progress(fraction, text)`` after each."""
     lam = prepared(scenario).original.lam
     rows, done = [], ()
-    for k, action in enumerate(history, start=1):
+    for k, action in enumerate(history or (), start=1):
+        if _progress is not None:
+            _progress((k - 1) / len(history), f"Measuring removal {k} of {len(history)}")
         done += tuple(action)
         try:
             row = history_row(scenario, done, scale, sequential)

@@ -13,6 +13,7 @@ import streamlit as st
 from present import export, frames
 from present.data_view import with_selection
 from present.share import VIEWS
+from present.text import as_text
 from ui import cached, points_table, session, state, uploads, widgets
 
 VIEW_LABELS = dict(zip(VIEWS, ("Margin–λ plane", "Data view")))
@@ -23,17 +24,18 @@ HOW_TO_PICK = ("Click a point to select it (the nearest one is taken), shift-cli
 
 def _take_view(key):
     """on_change of the switch: show that view, drawn with the current selection."""
-    state.set_view(state.widget_state(key) or state.view())
-    state.set_picked(state.picked())
+    chosen = state.widget_state(key)
+    state.put("view", chosen if chosen in VIEWS else state.get("view"))
+    state.set_picked(state.get("pick"))
 
 
 def view_switch():
     """The segmented control "Margin–λ plane" / "Data view"; returns the view to show."""
-    st.segmented_control("View", list(VIEWS), default=state.view(), key=SWITCH_KEY,
+    st.segmented_control("View", list(VIEWS), default=state.get("view"), key=SWITCH_KEY,
                          required=True, format_func=VIEW_LABELS.get,
                          label_visibility="collapsed", on_change=_take_view,
                          args=(SWITCH_KEY,))
-    return state.view()
+    return state.get("view")
 
 
 def _take_pick(key, forget):
@@ -49,8 +51,8 @@ def _sync(key, forget):
     value = state.widget_state(key)
     if value is None:
         return
-    seen = state.seen_pick("data")
-    before = seen[1] if seen and seen[0] == key else ()
+    seen = state.get("seen_data")
+    before = seen.indices if seen and seen.key == key else ()
     if tuple(i for i in widgets.selected_indices(value) if i not in forget) != before:
         _take_pick(key, forget)
 
@@ -75,12 +77,12 @@ def unlearn_panel(prep, forget, presentation):
     key = state.data_view_key()
     _sync(key, forget)
     key = state.data_view_key()                # a pick taken just now gives a new key
-    sc = state.scenario()
+    sc = state.get("scenario")
     if forget:
         session.current_comparison()
-    spec, lines, caption = cached.data_view(sc, forget, state.scale(), state.sequential(),
+    spec, lines, caption = cached.data_view(sc, forget, state.get("scale"), state.get("sequential"),
                                             presentation)
-    widgets.chart(with_selection(spec, [i for i in state.picked() if i not in forget]),
+    widgets.chart(with_selection(spec, [i for i in state.get("pick") if i not in forget]),
                   "data view", key=key, on_select=partial(_take_pick, key, forget),
                   downloads=False)
     points_table.action_buttons(forget)
@@ -92,10 +94,10 @@ def unlearn_panel(prep, forget, presentation):
 def trained_view(prep, presentation):
     """Data & training: the points and the trained model's decision boundary (2-D) or the
     projection on PC1 and the mean gradient; forgotten points marked."""
-    spec, lines, caption = cached.data_view(state.scenario(), state.forget(),
+    spec, lines, caption = cached.data_view(state.get("scenario"), state.forget(),
                                             presentation=presentation, methods=False,
                                             title="The training data and the trained model")
     widgets.chart(spec, "data view", downloads=False)
     downloads(spec, lines, "data view")
     name = uploads.display_name(prep.scenario.data_file, prep.dataset.name)
-    return f"Data: {name}. {caption}"
+    return f"Data: {as_text(name)}. {caption}"

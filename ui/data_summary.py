@@ -35,6 +35,7 @@ def data_summary(scenario, dataset):
     classes = f" (classes {rec['classes'][0]} vs {rec['classes'][1]})" if rec["classes"] else ""
     lift = f"; {describe_lift(rec)} (after the scaling)" if rec["lift"] else ""
     name = uploads.display_name(scenario.data_file, rec["dataset"])   # not the stored hash
+    # the file's name and its label values are the uploader's text: shown, never run
     labels = f"-1 = {as_text(rec['labels']['-1'])}, +1 = {as_text(rec['labels']['+1'])}"
     return (f"**Data** {as_text(name)}{classes}. **Labels** {labels}. "
             f"**Preprocessing** {PREPROCESS_LABELS[rec['preprocess']]}{lift}. "

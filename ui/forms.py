@@ -14,7 +14,8 @@ from core.presets import CLASS_NAMES, DEFAULT_CLASSES
 from core.scenario import DEFAULT_STEPS, LOSSES, MAX_STEPS, MAX_WIDTH, OPTIMIZERS, Scenario
 from core.transform import PREPROCESS, PREPROCESS_LABELS
 from core.validate import BANDWIDTH_RANGE, MAX_LIFT
-from ui import cached, jobs, session, state
+from present.text import as_text
+from ui import cached, session, state
 from ui.widgets import show_error
 
 UPLOAD = "upload"
@@ -86,7 +87,7 @@ def _take_source(key):
     d = state.draft()
     defaults = Scenario(data=source).to_dict() if source in DATA_KINDS else Scenario().to_dict()
     d.update({f: defaults[f] for f in DATA_FIELDS})
-    state.set_draft(d)
+    state.put("draft", d)
 
 
 def _preset_section(d, source):
@@ -145,10 +146,10 @@ def _upload_section(d):
             path, ds = stored
             d["data_file"] = path
             test = f", {ds.X_test.shape[0]} test points" if ds.has_test else ""
-            st.success(f"{upload.name}: n = {ds.n_samples}, d = {ds.dim}{test}.",
+            st.success(f"{as_text(upload.name)}: n = {ds.n_samples}, d = {ds.dim}{test}.",
                        icon=":material/description:")
     if d["data_file"]:
-        st.caption(f"Data file: {d['data_file']}")
+        st.caption(f"Data file: {as_text(d['data_file'])}")
         _scaling_section(d, UPLOAD)
     else:
         st.info("Upload a file, then press Train.")
@@ -223,24 +224,14 @@ def train(values):
     except InputError as err:
         show_error(err, "The current model is kept.")
         return
-    if scenario == state.scenario():
+    if scenario == state.get("scenario"):
         st.info("These settings are already trained.", icon=":material/info:")
         return
 
-    def work(progress):
-        return cached.prepared(scenario, _progress=cached.training_progress(progress))
-
     def commit(prep):
-        state.commit(scenario, (default_forget(prep),))
-        state.trained().add(cached.key_of(scenario))
-        state.notify(f"Trained in {prep.seconds:.2f} s; forgetting point "
-                     f"{default_forget(prep)[0]} (the support vector with the largest λ) "
-                     "on the Unlearn page.")
-        session.prefetch_comparison()
+        forget = default_forget(prep)
+        state.commit(scenario, (forget,))
+        return (f"Trained in {prep.seconds:.2f} s; forgetting point {forget[0]} (the support "
+                "vector with the largest λ) on the Unlearn page.")
 
-    try:       # a background job unless quick (ui.jobs): reruns and page switches keep it
-        if jobs.start("train", cached.key_of(scenario), work, "Training",
-                      cached.estimate(scenario), on_done=commit):
-            st.rerun()
-    except InputError as err:
-        show_error(err, "The previous model and forget list are kept.")
+    session.train_then(scenario, "Training", commit)

@@ -27,11 +27,13 @@ import streamlit as st
 from core.boundary import coordinate_plane, decision_boundaries
 from core.errors import InputError
 from core.replay import training_frames
+from core.train import N_RECORDS
 from present import export
 from present.charts import CLASS_COLORS, CLASS_DOMAIN
 from present.frames import CLASS_NAMES
 from present.style import finish, style
-from ui import cached, state
+from present.text import as_text
+from ui import cached, jobs, state
 
 FRAME_SECONDS = 0.1          # Play's period: about 10 frames per second
 GIF_MS = 150
@@ -213,18 +215,21 @@ def png_zip(scenario, presentation):
     return buf.getvalue()
 
 
-def show(scenario, presentation, run_with_progress):
-    """The player: frames (built once, with progress), controls, the chart, the exports."""
+def show(scenario, presentation):
+    """The player: frames (built once, as a job with progress: kept across reruns),
+    controls, the chart, the exports."""
     try:
-        spec, frames = run_with_progress(lambda progress: player_chart(
-            scenario, presentation, _progress=lambda f: progress(
+        spec, frames = jobs.result(
+            "player", cached.key_of(scenario, presentation),
+            lambda progress: player_chart(scenario, presentation, _progress=lambda f: progress(
                 f, f"Certifying the training snapshots: {f:.0%}")),
-            "Certifying the training snapshots...")
+            "Certifying the training snapshots",
+            cached.cost(scenario, certificates=N_RECORDS, trainings=0))
     except InputError as err:
-        st.info(str(err), icon=":material/info:")
+        st.info(as_text(err), icon=":material/info:")
         return
     n = len(frames)
-    playing = state.player_playing()
+    playing = state.player().playing
     body = st.fragment(run_every=FRAME_SECONDS if playing else None)(_player_body)
     body(spec, frames, playing)
     left, right, _ = st.columns([1, 1, 3])
@@ -245,7 +250,7 @@ def _scrubbed(key):
 
 def _player_body(spec, frames, playing):
     n = len(frames)
-    k = min(state.player_frame(), n - 1)
+    k = min(state.player().frame, n - 1)
     if playing:
         k += 1
         if k >= n:

@@ -67,13 +67,13 @@ def sync():
     (the table reports its default selection, the plane nothing until it is clicked)."""
     for view, key, read, take, seed in (
             ("plane", state.plane_key(), widgets.selected_indices, _take_plane,
-             state.plane_seed()),
-            ("table", state.table_key(), table_rows, _take_table, state.table_seed())):
+             state.get("pick_plane_seed")),
+            ("table", state.table_key(), table_rows, _take_table, state.get("pick_table_seed"))):
         value = state.widget_state(key)
         if value is None:
             continue
-        seen = state.seen_pick(view)
-        unchanged = [seen[1]] if seen and seen[0] == key else [(), seed]
+        seen = state.get(f"seen_{view}")
+        unchanged = [seen.indices] if seen and seen.key == key else [(), seed]
         if set(read(value)) not in [set(u) for u in unchanged]:
             take(key)
 
@@ -84,7 +84,7 @@ def forget_points(points, source):
     """Forget ``points`` as one action (InputError -> a message; nothing forgotten);
     ``source`` is "selected" or "typed" (typed removals are confirmed by a message)."""
     try:
-        cached.checked(state.scenario(), state.forget() + tuple(points))
+        cached.checked(state.get("scenario"), state.forget() + tuple(points))
     except InputError as err:
         state.notify(f"{err} Nothing was forgotten.", level="error")
         return
@@ -118,7 +118,7 @@ def _then_clear(action):
 
 def _reset_view():
     """A new key for the plane only: the zoom resets, the selection stays."""
-    state.set_picked(state.picked(), "table")
+    state.set_picked(state.get("pick"), "table")
 
 
 # ------------------------------------------------------------------ the panel
@@ -126,7 +126,7 @@ def _reset_view():
 def action_buttons(forget):
     """Forget selected / Undo / Reset in a row (under the plane or the data view); returns
     the selected points not yet forgotten."""
-    picked = [i for i in state.picked() if i not in forget]
+    picked = [i for i in state.get("pick") if i not in forget]
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
         st.button(f"Forget selected ({len(picked)})", type="primary", disabled=not picked,
                   key="ux.forget", icon=":material/auto_fix_high:", on_click=forget_points,
@@ -143,7 +143,7 @@ def plane_and_buttons(prep, forget, presentation):
     sync()
     df = frames.plane_frame(prep, forget)
     plane = cached.spec(charts.margin_lambda_plane, df, presentation,
-                        430 if presentation else 380, selected=state.plane_seed())
+                        430 if presentation else 380, selected=state.get("pick_plane_seed"))
     key = state.plane_key()
     widgets.chart(plane, "margin-lambda plane", key=key, on_select=partial(_take_plane, key),
                   downloads=False, selection_mode=[charts.PICK])
@@ -161,7 +161,7 @@ def plane_and_buttons(prep, forget, presentation):
 def points_picker(df, height=250):
     """The points table (row selection kept in sync with the plane) and the index input."""
     key = state.table_key()
-    seed = [int(i) for i in state.table_seed()]
+    seed = [int(i) for i in state.get("pick_table_seed")]
     st.dataframe(table_frame(df), key=key, on_select=partial(_take_table, key),
                  selection_mode="multi-row", hide_index=True, height=height,
                  selection_default={"selection": {"rows": seed, "columns": []}},

@@ -24,6 +24,7 @@ from core.transform import PREPROCESS_LABELS
 from present.regime_figures import regime_dial_chart
 from present.text import as_text
 from ui import cached, jobs, uploads, widgets
+from ui.job import Cost
 
 DIAL_HELP = ("Sweeps the Fourier lift's bandwidth B (σ = B · median distance) on these data, "
              "with the same preprocessing, model and training, and the data without a lift: "
@@ -50,8 +51,7 @@ def dial_job(scenario, seeds):
     ``core.sweeps.regime.Dial``, or None while it runs (the status bar shows progress)."""
     specs = dial_specs(scenario, DIAL_BANDWIDTHS, seeds)
     runs = [spec.scenario_for(v, spec.base.seed) for spec in specs for v in spec.values]
-    estimate = seeds * sum(cached.estimate(sc, certificates=3) + cached.estimate(sc, 0)
-                           for sc in runs)
+    seconds = seeds * sum(cached.cost(sc, certificates=3, trainings=2).seconds for sc in runs)
 
     def work(progress):
         executor = make_executor()
@@ -61,8 +61,8 @@ def dial_job(scenario, seeds):
         finally:
             executor.close()
 
-    return jobs.run("regime_dial", cached.key_of(scenario, seeds), work, "Regime dial",
-                    estimate=estimate, waiting="Running the regime dial", stop=False)
+    return jobs.result("regime_dial", cached.key_of(scenario, seeds), work, "Regime dial",
+                       Cost(seconds=seconds), waiting="Running the regime dial", stop=False)
 
 
 def failures_text(failures):

@@ -14,8 +14,9 @@ from core.compare import default_forget
 from core.errors import InputError
 from core.scenario import Scenario
 from present import share
-from ui import cached, jobs, state, uploads
-from ui import slides_panel as slides_view
+from present.text import as_text
+from ui import cached, jobs, slides_panel, state, uploads
+from ui.job import Status
 from ui.widgets import show_error
 
 _ROUTED = threading.local()     # set while app.py runs the current page (per script thread)
@@ -30,10 +31,8 @@ BASE_CSS = """<style>
 [data-testid="stMainBlockContainer"] h3 { padding: 0.2rem 0 0 0; }
 [class*="st-key-card_"] [data-testid="stMetricValue"] { font-size: 1.55rem; }
 [class*="st-key-card_"] { gap: 0.35rem; }
-.st-key-cards4 [data-testid="stMetricValue"] { font-size: 1.2rem !important; }
-.st-key-cards4 [class*="st-key-card_"] { padding: 0.7rem; }
-.st-key-cards4 [class*="st-key-card_"] strong { font-size: 0.85rem; }
-.st-key-cards4 [data-testid="stMetricLabel"] p { font-size: 0.75rem; }
+.st-key-cards_table table { font-size: 1.05rem; }
+.st-key-cards_table td, .st-key-cards_table th { white-space: nowrap; padding: 0.3rem 0.6rem; }
 </style>"""
 PRESENTATION_CSS = """<style>
 html { font-size: 18px; }
@@ -43,17 +42,20 @@ NOTICE = {"error": (st.error, ":material/error:"), "info": (st.info, ":material/
           "success": (st.success, ":material/check_circle:")}
 
 
-def start_session(warm_up):
+def start_session(warm_up, method_files=None):
     """Router work on every run: the link's state on a new session, finished jobs
     committed, the Numba warm-up (``warm_up()``, once per process: app.py passes
     ``explorer.warmup.warm_up``, an entry point above this layer), the current model, the
-    default forget set, and a valid forget list."""
+    default forget set, and a valid forget list. ``method_files``: what loading the user's
+    method files gave (``explorer.method_files.Loaded``); its errors are shown."""
     message = state.init()
     if message:
-        st.warning(message, icon=":material/link_off:")
+        st.warning(as_text(message), icon=":material/link_off:")   # quotes the link
+    for error in getattr(method_files, "errors", ()):
+        st.warning(as_text(error), icon=":material/extension_off:")
     uploads.remember(state.data_files())
     jobs.collect()
-    if any(not job.polled for job in jobs.running()):
+    if any(not job.seen_running for job in jobs.running()):
         st.rerun()          # a job started while committing another: let the status bar poll
     if not _WARM.is_set():
         with st.spinner("Loading the compiled kernels (first start of the server "
@@ -62,10 +64,10 @@ def start_session(warm_up):
                 warm_up()
                 _WARM.set()
     prep = _current_model()
-    if state.history() is None:
+    if state.get("history") is None:
         state.set_history((default_forget(prep),))
     try:
-        cached.checked(state.scenario(), state.forget())
+        cached.checked(state.get("scenario"), state.forget())
     except InputError as err:
         show_error(err, "The forget list was reset to the default point.")
         state.set_history((default_forget(prep),))
@@ -77,50 +79,48 @@ def _current_model():
     link, a loaded file) is trained as the "link" job, after a confirmation above the limit
     (a link alone never starts such work). Declined, cancelled or failing: the default demo.
     """
-    sc = state.scenario()
-    if cached.key_of(sc) in state.trained():
+    sc = state.get("scenario")
+    if state.was_trained(cached.key_of(sc)):
         return cached.prepared(sc)
     job = jobs.get("link")
-    if job is not None and job.key == cached.key_of(sc) and job.status == "cancelled":
+    if job is not None and job.key == cached.key_of(sc) and job.status is Status.CANCELLED:
         jobs.drop("link")
         state.load(share.Shared(Scenario()))
         state.notify("The linked or loaded scenario was not trained (cancelled); showing "
                      "the default demo.", level="info")
-        sc = state.scenario()
+        sc = state.get("scenario")
     try:
-        prep = train_as_job("link", sc, "Training the linked scenario")
+        prep = jobs.result("link", cached.key_of(sc), cached.training_work(sc),
+                           "Training the linked scenario", cached.cost(sc))
     except InputError as err:
         jobs.drop("link")
         show_error(err, "The link's scenario could not be trained; showing the default demo.")
         state.commit(Scenario())
-        sc = state.scenario()
+        sc = state.get("scenario")
         prep = cached.prepared(sc)
-    state.trained().add(cached.key_of(sc))
+    state.mark_trained(cached.key_of(sc))
     return prep
 
 
-def train_as_job(slot, scenario, label):
-    """``cached.prepared(scenario)`` through ``jobs.run``: inline when quick, else a job
-    with progress, estimate and Cancel (the script stops until it ends)."""
-    def work(progress):
-        return cached.prepared(scenario, _progress=cached.training_progress(progress))
+def train_then(scenario, label, apply):
+    """Train ``scenario`` as the "train" job, then ``apply(prep)``, which makes it current
+    and returns the message to show (its InputError keeps the state as it was); the
+    comparison on the new state is started next (the Unlearn page then finds it running
+    or done). Reruns the app (the status bar shows the job, or the page the new state)."""
+    def done(prep):
+        try:
+            message = apply(prep)
+        except InputError as err:
+            state.notify(f"{err} The current state is kept.", level="error")
+            return
+        state.mark_trained(cached.key_of(scenario))
+        if message:
+            state.notify(message)
+        start_comparison()
 
-    return jobs.run(slot, cached.key_of(scenario), work, label,
-                    estimate=cached.estimate(scenario))
-
-
-def commit_when_trained(scenario, history, label):
-    """Train ``scenario`` (in this run when quick, else as the "train" job), then make it
-    current with ``history``. True when that already happened (the caller reruns)."""
-    def commit(prep):
-        state.commit(scenario, history)
-        state.trained().add(cached.key_of(scenario))
-
-    def work(progress):
-        return cached.prepared(scenario, _progress=cached.training_progress(progress))
-
-    return jobs.start("train", cached.key_of(scenario), work, label,
-                      cached.estimate(scenario), on_done=commit)
+    jobs.start("train", cached.key_of(scenario), cached.training_work(scenario), label,
+               cached.cost(scenario), on_done=done, wait=jobs.QUICK_WAIT)
+    st.rerun()
 
 
 def run_routed(page):
@@ -149,39 +149,38 @@ def require_router():
 def require_prepared():
     """The current scenario's Prepared, or an error with a way out (then the page stops)."""
     try:
-        return cached.prepared(state.scenario())
+        return cached.prepared(state.get("scenario"))
     except InputError as err:
         show_error(err)
         st.page_link(PAGES["data"], label="Change the settings on Data & training")
         st.stop()
 
 
-def _comparison_job():
-    """(slot, key, work, label, estimate) of the comparison on the current state."""
-    sc, forget, scale, seq = (state.scenario(), state.forget(), state.scale(),
-                              state.sequential())
-    return ("compare", cached.key_of(sc, forget, scale, seq),
+def _comparison_work():
+    """(key, work, cost) of the comparison on the current state."""
+    sc, forget, scale, seq = (state.get("scenario"), state.forget(), state.get("scale"),
+                              state.get("sequential"))
+    return (cached.key_of(sc, forget, scale, seq),
             lambda progress: cached.comparison(sc, forget, scale, seq, _progress=progress),
-            "Comparing the methods", cached.estimate(sc, certificates=3))
+            cached.cost(sc, certificates=3))
 
 
-def prefetch_comparison():
-    """Start the comparison on the current state in the background unless it is quick
-    (after training: the Unlearn page then finds it running or done)."""
-    slot, key, work, label, estimate = _comparison_job()
-    if estimate > jobs.QUICK_SECONDS:
-        jobs.submit(slot, key, work, label, estimate)
+def start_comparison():
+    """Start the comparison on the current state in the background (after training)."""
+    if state.forget():
+        jobs.start("compare", *_comparison_work()[:2], "Comparing the methods",
+                   _comparison_work()[2])
 
 
-def current_comparison(spinner="Retraining without the forgotten points..."):
+def current_comparison(waiting="Retraining without the forgotten points..."):
     """The methods on the current forget list, or an error with a way out (the page stops).
 
     Computed as the "compare" job (retraining, then each method's certificate, with staged
-    progress and Cancel) unless it is quick; the page stops here until it ends.
+    progress and Cancel); the page stops here until it ends.
     """
-    slot, key, work, label, estimate = _comparison_job()
+    key, work, cost = _comparison_work()
     try:
-        return jobs.run(slot, key, work, label, estimate=estimate, waiting=spinner)
+        return jobs.result("compare", key, work, "Comparing the methods", cost, waiting=waiting)
     except InputError as err:
         show_error(err, "Undo the last removal or forget other points.")
         st.stop()
@@ -194,14 +193,17 @@ def page_header(title, caption=None):
     left, mid, right = st.columns([5, 1.3, 1.3], vertical_alignment="center")
     left.markdown(f"### {title}")
     key = state.widget_key("presentation")
-    mid.toggle("Presentation", value=state.presentation(), key=key, on_change=state.store_widget,
-               args=("presentation", key), help="Larger fonts and thicker marks for talks.")
+    mid.toggle("Presentation", value=state.get("presentation"), key=key,
+               on_change=state.store_widget, args=("presentation", key),
+               help="Larger fonts and thicker marks for talks.")
     with right.popover("Share / save", icon=":material/share:", width="stretch"):
-        st.download_button("Download scenario", data=lambda: share.to_json(state.shared()),
+        # the file's text now, in the script thread: a callable would run at click time,
+        # without this session's state (the download was empty)
+        st.download_button("Download scenario", data=share.to_json(state.shared()),
                            file_name="scenario.json", mime="application/json",
                            on_click="ignore", key="ux.dl.scenario",
                            icon=":material/download:")
-        slides_view.download_button()
+        slides_panel.download_button()
         upload = st.file_uploader("Load a scenario file", type=["json"],
                                   key=state.widget_key("scenario_file"))
         st.caption("The link in the address bar reopens this exact state in any browser "
@@ -210,21 +212,19 @@ def page_header(title, caption=None):
         _load_scenario_file(upload)
     notice = state.pop_notice()
     if notice:
-        alert, icon = NOTICE.get(notice[0], NOTICE["success"])
-        alert(notice[1], icon=icon)
-    st.html(BASE_CSS + (PRESENTATION_CSS if state.presentation() else ""))
+        alert, icon = NOTICE.get(notice.level, NOTICE["success"])
+        alert(as_text(notice.message), icon=icon)    # may quote a file name or an error
+    st.html(BASE_CSS + (PRESENTATION_CSS if state.get("presentation") else ""))
     if caption:
         st.caption(caption)
 
 
 def _load_scenario_file(upload):
-    """A scenario file: checked and trained before it replaces the state (quick ones at
-    once; longer ones when the "link" job ends, after a confirmation above the limit)."""
+    """A scenario file: checked, then trained as the "train" job before it replaces the
+    state (after a confirmation above the limits); a bad file leaves the state as it was."""
     def handle():
         shared = share.from_json(upload.getvalue())
-        if cached.estimate(shared.scenario) <= jobs.QUICK_SECONDS:
-            with st.spinner("Training the loaded scenario..."):
-                cached.prepared(shared.scenario)
+        if state.was_trained(cached.key_of(shared.scenario)):
             cached.checked(shared.scenario, shared.forget)
         return shared
 
@@ -232,6 +232,10 @@ def _load_scenario_file(upload):
     if err is not None:
         show_error(err, "The current state is kept.")
     elif fresh:
-        state.load(shared)
-        state.notify(f"Loaded {upload.name}: forgetting {list(shared.forget) or 'nothing'}.")
-        st.rerun()
+        def load(prep):
+            cached.checked(shared.scenario, shared.forget)
+            state.load(shared)
+            return (f"Loaded {upload.name}: forgetting "
+                    f"{list(shared.forget) or 'nothing'}.")
+
+        train_then(shared.scenario, "Training the loaded scenario", load)

@@ -16,7 +16,7 @@ def deck_zip(scenario, forget, scale):
 def download_button():
     """A download button whose data (about 5 s of work at the default size) is made on
     click, not on every rerun."""
-    sc, forget, scale = state.scenario(), tuple(state.forget() or ()), state.scale()
+    sc, forget, scale = state.get("scenario"), tuple(state.forget() or ()), state.get("scale")
     st.download_button("Download slides", data=lambda: deck_zip(sc, forget, scale),
                        file_name="slides.zip", mime="application/zip", on_click="ignore",
                        key="ux.dl.slides", icon=":material/slideshow:",

@@ -2,7 +2,7 @@
 
 ``run_sweep_flow``: on a click, or on the first visit (nothing stored yet), build the run's
 inputs from the widgets, run the work on every local core with a progress bar (a background
-job with Cancel once it takes more than a few seconds: ``ui.jobs.start_or_wait``), and store
+job with Cancel: ``ui.jobs.start``), and store
 the result (``ui.state``); a bad input is one error and the page keeps its last result.
 ``claims_panel``: what the paper states (the abstract's words) and what this sweep
 measures, kept apart (``core.sweeps.claims``, ``core.sweeps.stats``).
@@ -28,8 +28,9 @@ def run_sweep_flow(clicked, stored, build, work, save, label):
     save : callable(inputs, result), stores the result (``ui.state``)
     label : str, the progress bar's first text
     """
-    running = jobs.get(label)
-    if (clicked or stored() is None) and not (running and running.running and not clicked):
+    current = jobs.get(label)
+    busy = current is not None and current.status.active
+    if (clicked or stored() is None) and not (busy and not clicked):
         def in_background(inputs, progress):
             executor = make_executor()
             try:
@@ -37,13 +38,15 @@ def run_sweep_flow(clicked, stored, build, work, save, label):
             finally:
                 executor.close()
 
-        try:       # a background job when it takes long (ui.jobs: Cancel, kept on reruns)
+        try:       # a background job (ui.jobs: progress and Cancel, kept on reruns)
             inputs = build()
-            jobs.start_or_wait(label, repr(inputs), lambda p: in_background(inputs, p), label,
-                               on_done=lambda result: save(inputs, result))
+            job = jobs.start(label, repr(inputs), lambda p: in_background(inputs, p), label,
+                             on_done=lambda result: save(inputs, result), wait=jobs.QUICK_WAIT)
         except InputError as err:
             widgets.show_error(err)
             st.stop()
+        if job.status.active:
+            st.rerun()          # the status bar shows it from now on
     if stored() is None:
         st.caption(f":material/hourglass_top: {label} (progress above)")
         st.stop()

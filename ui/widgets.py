@@ -7,12 +7,14 @@ never re-validated); PNG/SVG export specs are made only when a download is click
 """
 import json
 
+import pandas as pd
 import streamlit as st
 
 from core.kkt import STATUS_TEXT
-from present import export, text
+from present import export, methods_view, text
 from present.charts import PICK
-from ui import cached, jobs, state
+from present.text import as_text
+from ui import cached, state
 
 EXPORT_WIDTH = 760          # pixels of single-view charts in PNG/SVG exports
 COMPOSED = ("hconcat", "vconcat", "concat", "facet", "repeat")
@@ -43,25 +45,7 @@ def selected_indices(event, param=PICK):
 
 def show_error(err, action=""):
     """An engine error as an alert: its message (what is wrong and what to change)."""
-    st.error(f"{err} {action}".strip(), icon=":material/error:")
-
-
-def run_with_progress(work, label, key=None, estimate=None):
-    """``work(progress)``'s result, with a progress bar.
-
-    With a ``key`` (naming the work's inputs) it is a background job (``ui.jobs.run``:
-    progress, estimate and Cancel in the status bar, kept across reruns and page switches;
-    the page stops until it ends). Without, it runs in a worker thread while this run waits
-    (``ui.jobs.run_here``: a rerun or the session's end cancels it).
-
-    ``progress(fraction, text=None)`` only records numbers, so the cached engine calls
-    inside ``work`` emit no Streamlit elements (which the caches would try to replay);
-    the Numba kernels release the GIL, so other sessions stay live. Exceptions (InputError)
-    are re-raised here.
-    """
-    if key is not None:
-        return jobs.run(f"page.{label}", key, work, label, estimate=estimate)
-    return jobs.run_here(work, label, estimate)
+    st.error(f"{as_text(err)} {action}".strip(), icon=":material/error:")   # err quotes input
 
 
 def _export_json(spec):
@@ -107,49 +91,108 @@ def certificate_notes(certificates):
     stopped = {label: cert for label, cert in certificates.items() if not cert.converged}
     if stopped:
         statuses = sorted({STATUS_TEXT[cert.status] for cert in stopped.values()})
-        st.warning(f"Certificate of {', '.join(stopped)}: {'; '.join(statuses)}. Typical when "
-                   "n ≥ d: the data are low-dimensional and λ is not unique.",
+        st.warning(f"Certificate of {as_text(', '.join(stopped))}: {'; '.join(statuses)}. "
+                   "Typical when n ≥ d: the data are low-dimensional and λ is not unique.",
                    icon=":material/warning:")
 
 
-def table(df, name, **kwargs):
-    """st.dataframe plus a CSV download; missing values show as a dash, not "None"."""
-    st.dataframe(df, **{"placeholder": "—", **kwargs})
+def table(df, name, titles=None, **kwargs):
+    """st.dataframe plus a CSV download; missing values show as a dash, not "None".
+
+    Columns are titled in words and symbols (``present.text.COLUMN_TITLES``, then
+    ``titles``), gaps that rounding leaves at 1e-16 show as 0 (``present.text.tidy``); the
+    CSV keeps the raw column names and full-precision values.
+    """
+    config = dict(kwargs.pop("column_config", None) or {})
+    for col in df.columns:
+        title = (titles or {}).get(col) or text.column_title(col)
+        given = config.get(col)
+        if isinstance(given, str) or title == str(col):
+            continue
+        config[col] = {**(given or {}), "label": (given or {}).get("label") or title}
+    st.dataframe(text.tidy(df), **{"placeholder": "—", "column_config": config, **kwargs})
     stem = export.file_stem(name)
     st.download_button("CSV", data=lambda: export.csv_bytes(df), file_name=f"{stem}.csv",
                        mime="text/csv", on_click="ignore", key=f"ux.dl.{stem}.csv",
                        type="tertiary", icon=":material/download:")
 
 
+MAX_CARDS = 3      # more methods than this: one compact table instead of narrow cards
+
+
 def method_cards(methods, has_test=False):
-    """One bordered card per method (side by side): eps_rel, delta, tau, cosine to retrain
-    (and test accuracy where there is a test set). ``methods``: methods_frame by name."""
+    """The methods side by side: one bordered card each (eps_rel, delta, tau, cosine to
+    retrain, and test accuracy where there is a test set) for up to MAX_CARDS methods; a
+    compact table of the same numbers beyond that, so that every value stays readable at
+    any width. ``methods``: methods_frame indexed by name."""
     metrics = list(text.CARD_METRICS) + ([("test_accuracy", "test accuracy")] if has_test else [])
-    row_box = st.container(key=f"cards{len(methods)}")
-    for col, (name, row) in zip(row_box.columns(len(methods), gap="small"), methods.iterrows()):
-        with col.container(border=True, key=f"card_{name}", height="stretch"):
-            st.markdown(f"**{row['label']}**")
-            for metric, label in metrics:
-                st.metric(label, text.fmt(text.shown(metric, row.get(metric)),
-                                          text.card_format(metric)),
-                          help=text.METRIC_HELP[metric])
-                if metric == "eps_rel" and text.certificate_flag(row):
-                    st.caption(f":orange[:material/warning: {text.certificate_flag(row)}]")
+    if len(methods) > MAX_CARDS:
+        _method_scoreboard(methods, metrics)
+    else:
+        row_box = st.container(key="cards")
+        for col, (name, row) in zip(row_box.columns(MAX_CARDS, gap="small"),
+                                    methods.iterrows()):
+            with col.container(border=True, key=f"card_{name}", height="stretch"):
+                st.markdown(f"**{text.as_text(row['label'])}**")
+                for metric, label in metrics:
+                    st.metric(label, text.fmt(text.shown(metric, row.get(metric)),
+                                              text.card_format(metric)),
+                              help=text.METRIC_HELP[metric])
+                    if metric == "eps_rel" and text.certificate_flag(row):
+                        st.caption(f":orange[:material/warning: {text.certificate_flag(row)}]")
+                floor = methods_view.floor_sentence(row)
+                if floor:                  # retraining's noise floor (ui.evidence_panel)
+                    st.caption(("" if row["within_floor"] else ":orange[")
+                               + text.as_text(floor) + ("" if row["within_floor"] else "]"))
+                if row.get("params") and _tunable(name):   # as used: Newton's damping γ...
+                    st.caption(text.as_text(row["params"]))
     for name, message in methods.attrs.get("failed", {}).items():
-        st.warning(f"{name}: {message}", icon=":material/warning:")
+        st.warning(text.as_text(f"{name}: {message}"), icon=":material/warning:")
+
+
+def _method_scoreboard(methods, metrics):
+    """The cards' numbers as one static table (a row per method, its colour beside its
+    name, the card's number formats), readable at projector sizes."""
+    from present import palette
+
+    rows = {}
+    for _, row in methods.iterrows():
+        cells = {label: text.fmt(text.shown(metric, row.get(metric)), text.card_format(metric))
+                 for metric, label in metrics}
+        flag = text.certificate_flag(row)
+        rows[row["label"]] = {**cells, "certificate": f"⚠ {flag}" if flag else "✓"}
+        floor = methods_view.floor_sentence(row)
+        if floor:
+            rows[row["label"]]["against the floor"] = floor
+        if row.get("params") and _tunable(row.name):
+            rows[row["label"]]["as used"] = row["params"]
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "method"
+    colors = {row["label"]: palette.color(name) for name, row in methods.iterrows()}
+    styled = frame.style.map_index(lambda label: f"color: {colors.get(label, '#333')}; "
+                                                 "font-weight: 600", axis=0)
+    with st.container(key="cards_table"):
+        st.table(styled)
+
+
+def _tunable(name):
+    """Whether a registered method has hyperparameters (shown on its card as used)."""
+    from core import registry
+
+    return name in registry.names() and bool(registry.get(name).params)
 
 
 def bound_slider(name, label, low, high, step, help=None):
     """A slider bound to setting ``name`` of ``ui.state`` (kept across pages)."""
     key = state.widget_key(name)
-    return st.slider(label, low, high, value=getattr(state, name)(), step=step, key=key,
+    return st.slider(label, low, high, value=state.get(name), step=step, key=key,
                      on_change=state.store_widget, args=(name, key), help=help)
 
 
 def bound_toggle(name, label, help=None):
     """A toggle bound to setting ``name`` of ``ui.state``."""
     key = state.widget_key(name)
-    return st.toggle(label, value=getattr(state, name)(), key=key,
+    return st.toggle(label, value=state.get(name), key=key,
                      on_change=state.store_widget, args=(name, key), help=help)
 
 
@@ -159,12 +202,12 @@ def method_picker(model):
     from core import registry
 
     extra = [m for m in registry.names(model) if m not in registry.default_names()]
-    key = state.widget_key("methods.cards")
+    key = state.widget_key("card_methods")
     return tuple(st.multiselect(
         "more methods on the cards", extra,
-        default=[m for m in state.card_methods() if m in extra],
+        default=[m for m in state.get("card_methods") if m in extra],
         format_func=registry.label, key=key, on_change=state.store_widget,
-        args=("methods.cards", key), placeholder="k-step GA, NegGrad+, fine-tuning, ...",
+        args=("card_methods", key), placeholder="k-step GA, NegGrad+, fine-tuning, ...",
         help="Baselines with their default hyperparameters (tune them on the Methods page)."))
 
 
@@ -177,13 +220,13 @@ def method_params_editor(chosen):
     tunable = [m for m in chosen if registry.get(m).params]
     if not tunable:
         return {}
-    params = state.method_params()
+    params = state.get("method_params")
     with st.expander("hyperparameters (defaults: see docs/theory.md §3.7)"):
         new = {}
         for col, name in zip(st.columns(len(tunable)), tunable):
-            col.markdown(f"**{registry.label(name)}**")
+            col.markdown(f"**{as_text(registry.label(name))}**")
             for hp, spec in registry.get(name).params.items():
-                text = spec.label or hp
+                text = as_text(spec.label or hp)      # widget labels are Markdown
                 if spec.default is None:
                     text += f" (empty: {spec.auto or 'computed'})"
                 value = col.number_input(
@@ -193,8 +236,8 @@ def method_params_editor(chosen):
                     step=1 if spec.integer else None, key=f"ux.mp.{name}.{hp}")
                 if value is not None and value != spec.default:
                     new.setdefault(name, {})[hp] = int(value) if spec.integer else value
-        state.set_method_params(new)
-    return state.method_params()
+        state.put("method_params", new)
+    return state.get("method_params")
 
 
 def _bound(value, open_end, integer, direction):

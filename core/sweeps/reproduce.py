@@ -22,9 +22,11 @@ from pathlib import Path
 
 from core import registry
 from core.scenario import Scenario
-from core.sweeps.claims import check_claims
+from core.sweeps.claims import measurements, paper_claims, with_needed_methods
 from core.sweeps.executors import make_executor
+from core.sweeps.forgetting import forgetting_evidence, forgetting_measurement
 from core.sweeps.generalization import forgetting_curves
+from core.sweeps.readings import our_reading
 from core.sweeps.regime import DIAL_BANDWIDTHS, DIAL_LIFT, NO_LIFT, dial_measurements, run_dial
 from core.sweeps.run import run_sweep
 from core.sweeps.spec import EPS_TARGET, SweepSpec, parse_methods
@@ -58,6 +60,8 @@ class Plan:
     cost_methods: tuple | None = None    # None: every registered method
     dial_data: tuple = (("digits", (3, 8)), ("breast_cancer", None))   # the regime dial's
     dial_seeds: int = 5
+    floor_k: int = 8         # "how forgotten is it?" on the default demo: floor retrainings
+    ulira_k: int = 16        # ... and U-LiRA pairs of each kind
 
     @property
     def indicative(self):
@@ -68,7 +72,8 @@ class Plan:
 QUICK = Plan("quick", dims=(50, 100, 200, 500, 1000, 2000, 5000), seeds=3,
              scales=(0.0, 0.5, 0.8, 0.9, 1.0, 1.1, 1.2, 1.5, 2.0), scale_dim=1000,
              removals=10, curve_seeds=3, break_ns=(10, 20, 40, 80),
-             relu_steps=RELU_STEPS[:-1], dial_seeds=2)       # quick: a lower step cap
+             relu_steps=RELU_STEPS[:-1], ulira_k=8,       # quick: a lower step cap
+             dial_seeds=2)
 FULL = Plan("full", dims=(50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000),
             seeds=10, scales=(0.0, 0.25, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4,
                               1.5, 1.75, 2.0),
@@ -90,6 +95,7 @@ class Reproduction:
     seconds: float
     out: Path
     resumed: int = 0         # jobs found finished in data/ (not rerun)
+    readings: tuple = ()     # our reading of the paper (core.sweeps.readings)
     where: str = ""          # the executor's description
 
 
@@ -133,8 +139,9 @@ def run_reproduction(out, quick=False, executor=None, log=None, figure_writer=No
     Returns a ``Reproduction``.
     """
     plan = QUICK if quick else FULL
-    if methods:
-        plan = replace(plan, methods=tuple(methods), cost_methods=tuple(methods))
+    if methods:     # the claims need GA, doing nothing and retraining in every sweep
+        plan = replace(plan, methods=with_needed_methods(methods),
+                       cost_methods=tuple(methods))
     log = log or (lambda msg: None)
     out = Path(out)
     (out / "data").mkdir(parents=True, exist_ok=True)
@@ -174,18 +181,23 @@ def run_reproduction(out, quick=False, executor=None, log=None, figure_writer=No
                          for b, seed, msg in dial.failures]
             log(f"{name}: {len(DIAL_BANDWIDTHS) + 1} bandwidths x {plan.dial_seeds} seeds, "
                 f"{len(dial.failures)} failed, {time.perf_counter() - t0:.1f} s")
+        t0 = time.perf_counter()
+        frames["forgetting"] = forgetting_evidence(plan)
+        frames["forgetting"].to_csv(out / "data" / "forgetting.csv", index=False)
+        log(f"forgetting: floor of {plan.floor_k}, U-LiRA with {plan.ulira_k} pairs of each "
+            f"kind, relearning, {time.perf_counter() - t0:.1f} s")
         where = executor.describe()
     finally:
         if own:
             executor.close()
-    claims, measured = check_claims(frames, plan)
-    measured = list(measured) + dial_measurements(frames)
+    claims, readings, measured = check_claims(frames, plan)
     figures = ()
     if figure_writer is not None:
         t0 = time.perf_counter()
         figures = tuple(figure_writer(frames, out, plan))
         log(f"figures: {len(figures)} x (png, svg, csv), {time.perf_counter() - t0:.1f} s")
     rep = Reproduction(plan=plan, claims=tuple(claims), measurements=tuple(measured),
+                       readings=tuple(readings),
                        frames=frames, figures=figures, failures=tuple(failures),
                        seconds=time.perf_counter() - start, out=out, resumed=resumed,
                        where=where)
@@ -206,6 +218,15 @@ def _regime_dial(kind, classes, plan, executor, out):
     shown = kind if classes is None else f"{kind} {classes[0]} vs {classes[1]}"
     dial.frame.attrs.update(lift=dial.lift, data=f"{shown}, standardized")
     return name, dial
+
+
+def check_claims(frames, plan):
+    """(paper claims, our reading, measurements) of a reproduction's frames."""
+    measured = measurements(frames, plan)
+    if "forgetting" in frames:
+        measured.append(forgetting_measurement(frames["forgetting"], plan))
+    measured += dial_measurements(frames)
+    return paper_claims(frames, plan), our_reading(frames, plan), measured
 
 
 def _forgetting_curves(plan, executor):
@@ -240,9 +261,13 @@ def run_cli(args, stream=None, figure_writer=None):
         return 130
     finally:
         executor.close()
-    for i, c in enumerate(rep.claims, 1):
-        log(f"{i}. [{c.mark if c.held or c.verdict else 'DID NOT HOLD'}] {c.key}: "
+    note = ", indicative" if rep.plan.indicative else ""    # few seeds: say it on each line
+    for i, c in enumerate(rep.claims + tuple(r for r in rep.readings if r.held is not None), 1):
+        log(f"{i}. [{c.mark if c.held or c.verdict else 'DID NOT HOLD'}{note}] {c.key}: "
             f"{c.measured}")
+    if note:
+        log(f"(indicative: the quick plan runs {rep.plan.seeds} seeds; run without --quick "
+            "for the full plan)")
     log(f"wrote {len(rep.figures)} figures, CSVs and summary.md to {args.out} "
         f"in {rep.seconds:.1f} s")
     return 0

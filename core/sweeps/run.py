@@ -113,18 +113,18 @@ def _job_rows(job):
     prepared = prepare_until(job.scenario, job.steps_ladder, job.eps_target)
     forget = job.forget if job.forget is not None else engine.default_forget(prepared)
     if job.param != "scale":
-        comparison = engine.compare(prepared, forget, scale=job.scale,
+        comparison = engine.compare(prepared, forget, scale=job.scale, draw_outputs=False,
                                     sequential=job.sequential, methods=job.methods)
         return _rows(job, job.values[0], prepared, comparison, comparison.methods)
     # scale: one training and one retrain; only GA (and exact's cosine) depend on c
     retrained = engine.retrain_model(prepared, forget)
     first = engine.compare(prepared, forget, scale=job.values[0], sequential=job.sequential,
-                           retrained=retrained, methods=job.methods)
+                           retrained=retrained, methods=job.methods, draw_outputs=False)
     rows = _rows(job, job.values[0], prepared, first, first.methods)
     ga_only = tuple(m for m in ("ga", "exact") if m in job.methods)
     for c in job.values[1:]:
         other = engine.compare(prepared, forget, scale=c, sequential=job.sequential,
-                               retrained=retrained, methods=ga_only)
+                               retrained=retrained, methods=ga_only, draw_outputs=False)
         results = dict(first.methods, ga=other.methods["ga"])
         rows += _rows(job, c, prepared, other, results)
     return rows
