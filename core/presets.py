@@ -55,7 +55,7 @@ CLASS_NAMES = {"digits": [str(k) for k in range(10)], "breast_cancer": ["maligna
 
 def preset_defaults(kind):
     """The scenario fields preset ``kind`` sets when not given ({} for other data)."""
-    return dict(PRESET_DEFAULTS.get(kind, {}))
+    return dict(PRESET_DEFAULTS.get(kind, {})) if isinstance(kind, str) else {}
 
 
 def preset_classes(kind, classes=None):

@@ -36,6 +36,7 @@ PREPROCESS_LABELS = {"unit_median_norm": "rows scaled to unit median norm",
                      "standardize": "standardize columns, then unit median norm"}
 DEFAULT_PREPROCESS = PREPROCESS[0]
 MAX_NORM_RATIO = 1e50     # longest / shortest nonzero row after preprocessing
+TINY = float(np.finfo(np.float64).tiny)     # below this a float64 loses precision
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,9 @@ def _median_norm(X, where):
     if not scale > 0:
         raise InputError(f"{where}: more than half of the points are zero vectors, so the data "
                          "have no scale (median norm 0): remove them.")
+    if scale < TINY:
+        raise InputError(f"{where}: the typical point's norm {scale:.3g} is below float64's "
+                         "normal range, too small to scale by: rescale the values.")
     if not np.isfinite(scale):
         raise InputError(f"{where}: the typical point's norm overflows float64 (median norm "
                          "inf): rescale the values.")
@@ -101,6 +105,17 @@ def _check_usable(X, raw, where):
                          "extreme values.")
 
 
+def _check_test(X_test, scale, where):
+    """Refuse test rows that the training rows' scale sends out of float64's range."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        sq = np.einsum("ij,ij->i", X_test, X_test)
+    bad = np.flatnonzero(~np.isfinite(sq))
+    if bad.size:
+        raise InputError(f"{where}: test point {int(bad[0])} overflows float64 once divided by "
+                         f"the training rows' median norm {scale:.3g}: the test set's values "
+                         "are far larger than the training set's; rescale the data.")
+
+
 def preprocess(X, X_test=None, kind=DEFAULT_PREPROCESS, where="the data"):
     """(X', X_test') = the map ``kind`` fitted on X and applied to both (see module doc)."""
     return preprocess_with_record(X, X_test, kind, where)[:2]
@@ -111,9 +126,11 @@ def preprocess_with_record(X, X_test=None, kind=DEFAULT_PREPROCESS, where="the d
     if kind not in PREPROCESS:
         raise InputError(f"preprocess must be one of {', '.join(PREPROCESS)}, not {kind!r}.")
     raw = X
-    if kind == "as_is":
+    if kind == "as_is":             # a fresh array: the caller's may be read-only, and the
+        X = np.array(X, dtype=np.float64, order="C")       # kernels compile for writeable
         _check_usable(X, raw, where)
-        return X, X_test, Scaling(kind)
+        return (X, None if X_test is None else np.array(X_test, dtype=np.float64, order="C"),
+                Scaling(kind))
     if kind == "unit_rows":
         def rows(A):
             norms = row_norms(A)
@@ -142,8 +159,11 @@ def preprocess_with_record(X, X_test=None, kind=DEFAULT_PREPROCESS, where="the d
     scale = _median_norm(X, where)
     X = np.ascontiguousarray(X / scale)
     _check_usable(X, raw, where)
-    return (X, None if X_test is None else np.ascontiguousarray(X_test / scale),
-            Scaling(kind, scale=scale, centred=standardized, standardized=standardized))
+    if X_test is not None:
+        with np.errstate(over="ignore"):
+            X_test = np.ascontiguousarray(X_test / scale)
+        _check_test(X_test, scale, where)
+    return X, X_test, Scaling(kind, scale=scale, centred=standardized, standardized=standardized)
 
 
 def step_scale(X):
@@ -153,7 +173,12 @@ def step_scale(X):
     returned as exactly 1, so that lr is used bit for bit there. Data whose median norm is
     0 or overflows are refused (InputError), never divided by.
     """
-    scale = _median_norm(X, "the data") ** 2
+    median = _median_norm(X, "the data")
+    scale = median * median
+    if not (TINY <= scale < np.inf):
+        raise InputError(f"The rows' median norm {median:.3g} squared, the learning rate's "
+                         "unit, is outside float64's normal range: rescale the data (or "
+                         "scale it to unit median norm).")
     return 1.0 if abs(scale - 1.0) < 1e-12 else scale
 
 

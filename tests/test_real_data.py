@@ -122,6 +122,13 @@ def test_preset_defaults_reach_the_scenario_and_yield_to_given_fields():
     assert Scenario(data="digits").lift == 0 and Scenario().preprocess == "unit_median_norm"
 
 
+@pytest.mark.parametrize("data", [[], {}, 3])
+def test_a_data_kind_of_the_wrong_type_is_refused_clearly(data):
+    """Found by the fuzz battery: a list crashed the preset defaults' lookup."""
+    with pytest.raises(InputError, match="data must be one of"):
+        Scenario.from_dict({"data": data})
+
+
 def test_picking_setosa_twice_names_setosa(capsys):
     with pytest.raises(InputError, match="not setosa \\(0\\) twice"):
         Scenario(data="iris", classes=(0, 0)).validated()

@@ -99,6 +99,26 @@ def test_a_column_whose_deviation_overflows_cannot_be_standardized():
         apply(make_dataset(X, np.array([-1.0, 1.0, -1.0, 1.0])), "standardize")
 
 
+def test_subnormal_rows_and_test_rows_they_blow_up_are_refused():
+    """Found by the fuzz battery: training rows ~1e-321 scaled the test rows to inf."""
+    X = np.array([[1.255e-321], [-1.319e-321], [6.403e-321], [1.047e-321]])
+    y = np.array([1.0, -1.0, -1.0, 1.0])
+    data = make_dataset(X, y, np.array([[1.3], [0.9]]), np.array([1.0, -1.0]))
+    with pytest.raises(InputError, match="below float64's normal range"):
+        apply(data, "unit_median_norm")
+    small = make_dataset(np.full((4, 1), 1e-300) * y[:, None], y, np.array([[1e10]]),
+                         np.array([1.0]))
+    with pytest.raises(InputError, match="test point 0 overflows float64 once divided"):
+        apply(small, "unit_median_norm")
+
+
+@pytest.mark.parametrize("scale", [1e-170, 1e170])
+def test_a_learning_rate_unit_outside_float64_is_refused(scale):
+    """(median norm)^2 underflowed to 0 and lr / 0 raised ZeroDivisionError."""
+    with pytest.raises(InputError, match="learning rate's unit"):
+        step_scale(scale * np.eye(3))
+
+
 def test_data_without_a_scale_are_refused_before_the_learning_rate():
     with pytest.raises(InputError, match="median norm 0"):
         step_scale(np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 0.0]]))
