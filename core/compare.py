@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from core import estimate
 from core.data import Dataset, regime_gauge_from_gram
-from core.diagnose import not_separating_message
+from core.diagnose import not_separating_message, remedies
 from core.distances import evaluation_set, to_reference
 from core.errors import InputError
 from core.kkt import certify, holding
 from core.models import GramContext, GramModel, cosine, margins
-from core.pipeline import context_for, load_dataset, load_raw, train_options
+from core.pipeline import context_for, data_shape, load_dataset, load_raw, train_options
 from core.registry import Task, get, reference_name, resolve
 from core.train import TrainedModel, train
 from core.unlearn import check_forget, exact_svm, retained_index, retrain_without
@@ -87,7 +88,8 @@ def prepare(scenario, progress=None, dataset=None):
     """
     start = time.perf_counter()
     scenario = scenario.validated()
-    dataset = load_dataset(scenario, dataset)
+    raw = load_raw(scenario) if dataset is None else dataset
+    dataset = load_dataset(scenario, raw)
     ctx = context_for(scenario, dataset)
     gauge = regime_gauge_from_gram(ctx.K, dataset.dim)
     trained = None
@@ -97,12 +99,38 @@ def prepare(scenario, progress=None, dataset=None):
         trained = train(ctx, progress=progress, **train_options(scenario, dataset))
         model = trained.params
         if not np.all(margins(ctx, model) > 0):
-            raise InputError(not_separating_message(ctx, model, trained.history))
+            remedy = remedies(scenario, lambda sc: trained_min_margin(sc, raw),
+                              lambda sc: train_seconds(sc, raw))
+            raise InputError(not_separating_message(ctx, model, trained.history, remedy))
     original = certify(ctx, model, kink_tol=scenario.kink_tol, active_tol=scenario.active_tol,
                        progress=holding(progress, scenario.n_steps, scenario.n_steps))
     return Prepared(scenario=scenario, dataset=dataset, ctx=ctx, gauge=gauge,
                     trained=trained, original=original,
                     seconds=time.perf_counter() - start)
+
+
+def trained_min_margin(scenario, raw):
+    """min_i q_i after training ``scenario`` on the raw data (None if they cannot be built):
+    the measurement behind ``core.diagnose.remedies``.
+    """
+    try:
+        dataset = load_dataset(scenario, raw)
+        ctx = context_for(scenario, dataset)
+        model = train(ctx, **train_options(scenario, dataset)).params
+    except InputError:
+        return None
+    return float(np.min(margins(ctx, model)))
+
+
+def train_seconds(scenario, raw):
+    """Estimated seconds of building and training ``scenario`` on the raw data, without a
+    certificate (core/estimate.py).
+    """
+    n, d_raw, n_test, generated = data_shape(scenario, raw)
+    d, m = scenario.lift or d_raw, scenario.width if scenario.is_relu else 1
+    return (estimate.data_cost(n, d_raw, n_test, scenario.lift, generated)
+            + estimate.model_cost(n, d, m, n_test, scenario.is_relu)
+            + estimate.training_cost(n, d, m, scenario.n_steps, scenario.is_relu)).seconds
 
 
 def default_forget(prepared):

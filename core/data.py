@@ -28,7 +28,8 @@ class Dataset:
 
     Build it with `make_dataset`: float64, C-contiguous, finite, y exactly -1.0 / +1.0
     with both classes present, sizes within the limits. ``label_names`` are the original
-    labels of the classes -1 and +1 (a file's or a preset's; (-1, 1) for generated data).
+    labels of the classes -1 and +1 (a file's or a preset's; (-1, 1) for generated data);
+    ``scaling`` (a core.transform.Scaling, None for raw data) what preprocessing applied.
     """
 
     X: np.ndarray
@@ -37,6 +38,7 @@ class Dataset:
     y_test: np.ndarray | None = None
     name: str = ""
     label_names: tuple = (-1, 1)   # the original labels mapped to -1 and +1
+    scaling: object = None         # core.transform.Scaling: what preprocessing applied
 
     @property
     def n_samples(self) -> int:
@@ -96,7 +98,7 @@ def _check_labels(y: np.ndarray, where: str) -> None:
 
 
 def make_dataset(X, y, X_test=None, y_test=None, name: str = "",
-                 label_names: tuple = (-1, 1)) -> Dataset:
+                 label_names: tuple = (-1, 1), scaling=None) -> Dataset:
     """Dataset(X, y, X_test, y_test) after conversion to C-contiguous float64 and validation.
 
     Raises
@@ -130,7 +132,7 @@ def make_dataset(X, y, X_test=None, y_test=None, name: str = "",
             raise InputError("X_test has no rows: pass None for no test set.")
         _check_labels(y_test, "y_test")
     return Dataset(X=X, y=y, X_test=X_test, y_test=y_test, name=name,
-                   label_names=tuple(label_names))
+                   label_names=tuple(label_names), scaling=scaling)
 
 
 # ---------------------------------------------------------------------------- generators

@@ -6,26 +6,32 @@ LP y_i (K beta)_i >= 1 in Gram space (w = X^T beta; any separating w projects on
 of the rows, so this is exact) solved by scipy.optimize.linprog (HiGHS); (2) whether ReLUs
 died: points where every neuron is inactive (their output is exactly 0), neurons inactive
 on every point; (3) whether more steps would help: the min margin still rising over the last
-quarter of the recorded history; and a diverged run (non-finite loss or norm).
+quarter of the recorded history; and a diverged run (non-finite loss or norm). Then (4)
+what would train them, measured: ``remedies`` trains again with one change at a time (another
+preprocessing, a larger init scale, a Fourier lift) within a small time budget and names
+the changes that separate the data.
 """
 import math
 
 import numpy as np
 
+from core.errors import InputError
 from core.models import margins, preacts
 
 MAX_LP_POINTS = 2000     # above this the LP is skipped (dense n x n constraints)
 RISING = 1e-9            # relative rise of the min margin that counts as still rising
+REMEDY_SECONDS = 3.0     # estimated training time all tried remedies may take together
+LISTED_POINTS = 5        # dead points named by index in the message
+# a lift that makes any data separable (docs/theory.md §4: the Gaussian kernel's Gram
+# matrix is positive definite for distinct points); the presets' default lift
+FOURIER_REMEDY = {"preprocess": "standardize", "lift": 1000, "lift_kind": "fourier",
+                  "bandwidth": 0.5}
 
 
 def format_margin(q):
     """A margin for a message: 3 significant digits, never "-0" (exact zeros print as 0)."""
     q = float(q) + 0.0          # -0.0 + 0.0 == +0.0
     return "n/a" if not math.isfinite(q) else f"{q:.3g}"
-
-
-def _count(k, noun):
-    return f"{k} {noun}" + ("" if k == 1 else "s")
 
 
 def linearly_separable(K, y):
@@ -54,6 +60,74 @@ def dead_relus(ctx, model):
     return int(np.sum(~active.any(axis=0))), int(np.sum(~active.any(axis=1)))
 
 
+def dead_points(ctx, model):
+    """Indices of the points on which no neuron of a ReLU model is active (output exactly 0)."""
+    if not ctx.is_relu:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(~(preacts(ctx, model) > 0.0).any(axis=0))
+
+
+def _points_text(index):
+    """'point 17', 'points 3, 17 and 21', '12 points (3, 17, 21, 30, 33, ...)'."""
+    shown = [str(int(i)) for i in index[:LISTED_POINTS]]
+    if len(index) == 1:
+        return f"point {shown[0]}"
+    if len(index) <= LISTED_POINTS:
+        return f"points {', '.join(shown[:-1])} and {shown[-1]}"
+    return f"{len(index)} points ({', '.join(shown)}, ...)"
+
+
+def candidate_changes(scenario):
+    """One-field (or one-lift) changes of a scenario worth trying when it does not train:
+    the other preprocessings, standardized first; for the ReLU net a larger init scale;
+    without a lift, the Fourier lift of FOURIER_REMEDY.
+    """
+    kinds = ("standardize", "unit_median_norm", "unit_rows", "as_is")
+    out = [{"preprocess": k} for k in kinds if k != scenario.preprocess]
+    if scenario.is_relu:
+        out += [{"init_scale": s} for s in (1.0, 0.1) if s > scenario.init_scale]
+    if scenario.lift == 0:
+        out.append(dict(FOURIER_REMEDY))
+    return out
+
+
+def describe_change(change):
+    """{'preprocess': 'standardize'} -> 'preprocess=standardize'."""
+    return " ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+                    for k, v in change.items())
+
+
+def remedies(scenario, min_margin_of, seconds_of, budget=REMEDY_SECONDS):
+    """One sentence: which of ``candidate_changes`` train the data, measured.
+
+    ``min_margin_of(scenario)`` trains a scenario and returns its min margin (None when it
+    cannot be built, e.g. a preprocessing refused by the data); ``seconds_of(scenario)``
+    estimates its training time. Candidates are tried in order while the estimates fit in
+    ``budget`` seconds; "" when none was tried.
+    """
+    tried, works, spent = [], [], 0.0
+    for change in candidate_changes(scenario):
+        try:
+            changed = scenario.replace(**change)
+        except InputError:           # a change the rules refuse is skipped
+            continue
+        cost = seconds_of(changed)
+        if spent + cost > budget:
+            continue
+        spent += cost
+        tried.append(describe_change(change))
+        q = min_margin_of(changed)
+        if q is not None and q > 0:
+            works.append(f"{describe_change(change)} (min margin {format_margin(q)})")
+    if not tried:
+        return ""
+    if works:
+        return ("Measured by training again with one change: " + "; ".join(works)
+                + (" separates" if len(works) == 1 else " each separate") + " the data.")
+    return ("Measured by training again with one change (" + ", ".join(tried)
+            + "): none separates the data.")
+
+
 def margin_rising(history):
     """True if min_i q_i rose over the last quarter of the recorded steps (more steps help)."""
     q = history.min_margin
@@ -63,8 +137,10 @@ def margin_rising(history):
     return bool(q[-1] > earlier + RISING * max(abs(earlier), 1e-300))
 
 
-def not_separating_message(ctx, model, history=None):
-    """One paragraph: the min margin, and what the measurements say about why it is <= 0."""
+def not_separating_message(ctx, model, history=None, remedy=""):
+    """One paragraph: the min margin, what the measurements say about why it is <= 0, and
+    ``remedy`` (the sentence of ``remedies``: what would train them).
+    """
     q = margins(ctx, model)
     n_bad = int(np.sum(~(q > 0)))
     parts = [f"The trained model does not separate the data: {n_bad} of {q.shape[0]} points "
@@ -82,17 +158,20 @@ def not_separating_message(ctx, model, history=None):
                                           "width or steps." if ctx.is_relu else
                                           ": no linear model can separate them."),
                   None: "Linear separability was not tested (too many points)."}[separable])
-    dead_points, dead_neurons = dead_relus(ctx, model)
-    if dead_points:
-        parts.append(f"ReLUs died: on {_count(dead_points, 'point')} no neuron is active (the "
-                     f"output is exactly 0) and {dead_neurons} of {ctx.width} neurons are "
-                     "inactive on every point. Dead units get no gradient, so more steps "
-                     "cannot revive them; a larger init scale, a larger width, another seed or "
-                     "standardized data change which neurons start active.")
+    _, dead_neurons = dead_relus(ctx, model)
+    dead = dead_points(ctx, model)
+    if dead.size:
+        parts.append(f"ReLUs died: on {_points_text(dead)} no neuron is active (the output is "
+                     f"exactly 0) and {dead_neurons} of {ctx.width} neurons are inactive on "
+                     "every point. Dead units get no gradient, so more steps cannot revive "
+                     "them; a larger init scale (init_scale), a larger width, another seed, "
+                     "standardized data or a lift change which neurons start and stay active.")
     elif ctx.is_relu and dead_neurons:
         parts.append(f"{dead_neurons} of {ctx.width} neurons are inactive on every point.")
     if history is not None:
         parts.append("The min margin was still rising at the last step: more steps should "
                      "help." if margin_rising(history) else
                      "The min margin had stopped rising: more steps will not help.")
+    if remedy:
+        parts.append(remedy)
     return " ".join(parts)

@@ -8,8 +8,7 @@ from core.data import generate
 from core.io import load_file
 from core.models import build_context, init_weights, output_weights
 from core.presets import load_preset
-from core.transform import apply as transform_data
-from core.transform import step_scale
+from core.transform import for_scenario, step_scale
 
 
 def load_raw(scenario):
@@ -28,7 +27,7 @@ def load_dataset(scenario, raw=None):
     preprocessing and lift (core/transform.py, the one place for both).
     """
     raw = load_raw(scenario) if raw is None else raw
-    return transform_data(raw, scenario.preprocess, scenario.lift, scenario.seed)
+    return for_scenario(raw, scenario)
 
 
 def train_options(scenario, dataset=None):

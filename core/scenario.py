@@ -9,8 +9,9 @@ from dataclasses import asdict, dataclass, fields, replace
 
 from core.data import DATA_KINDS, MAX_DIM, MAX_SAMPLES, MAX_TEST, PRESET_KINDS, TOY_KINDS
 from core.errors import InputError
+from core.lift import DEFAULT_BANDWIDTH, DEFAULT_LIFT_KIND, LIFT_KINDS
 from core.options import DEFAULT_KINK_TOL, LOSSES, MODELS, OPTIMIZERS
-from core.presets import preset_classes
+from core.presets import preset_classes, preset_defaults
 from core.transform import DEFAULT_PREPROCESS, PREPROCESS
 from core.validate import (
     MAX_STEPS,
@@ -19,7 +20,7 @@ from core.validate import (
     check_data_file,
     check_integer,
     check_kink_tol,
-    check_lift,
+    check_lift_rules,
     check_lr,
     check_positive,
     check_range,
@@ -27,11 +28,41 @@ from core.validate import (
     check_width,
 )
 
-__all__ = ["DATA_KINDS", "DEFAULT_STEPS", "LOSSES", "MAX_STEPS", "MAX_WIDTH", "OPTIMIZERS",
-           "PREPROCESS", "STARTS", "Scenario"]
+__all__ = ["DATA_KINDS", "DEFAULT_STEPS", "LIFT_KINDS", "LOSSES", "MAX_STEPS", "MAX_WIDTH",
+           "OPTIMIZERS", "PREPROCESS", "STARTS", "Scenario"]
 
 STARTS = ("trained", "exact")
 DEFAULT_STEPS = {"relu": 500, "linear": 2000}
+DEFAULT_DIM = 1000                    # generated data; the 2-D toys have dim 2
+
+
+GENERAL_DEFAULTS = {"preprocess": DEFAULT_PREPROCESS, "lift": 0,
+                    "lift_kind": DEFAULT_LIFT_KIND, "bandwidth": DEFAULT_BANDWIDTH}
+
+
+def data_defaults(scenario):
+    """The values of the scenario's fields left at None: a preset's (core.presets.
+    PRESET_DEFAULTS), else GENERAL_DEFAULTS.
+
+    A lift set to 0 takes no kind or bandwidth from the preset, and a kind other than
+    Fourier no bandwidth, so that a given field never meets a preset default it contradicts.
+    """
+    preset = {} if scenario.data_file else preset_defaults(scenario.data)
+    out = {}
+
+    def pick(name):
+        value = getattr(scenario, name)
+        if value is None:
+            value = preset.get(name, GENERAL_DEFAULTS[name])
+            out[name] = value
+        return value
+    pick("preprocess")
+    if pick("lift") == 0:
+        preset = {}
+    if pick("lift_kind") != "fourier":
+        preset = {}
+    pick("bandwidth")
+    return out
 
 
 @dataclass(frozen=True)
@@ -41,7 +72,8 @@ class Scenario:
     model: str = "relu"
     data: str = DATA_KINDS[0]
     n_samples: int = 40
-    dim: int = 1000                   # generated data only (presets and files have theirs)
+    dim: int | None = None            # generated data only: None is 2 for the 2-D toys,
+                                      # DEFAULT_DIM otherwise (presets and files have theirs)
     width: int = 100
     mu_norm: float = 4.0
     n_test: int = 2000
@@ -55,17 +87,29 @@ class Scenario:
     active_tol: float | None = None
     start: str = "trained"
     data_file: str | None = None      # a CSV/NPZ path; replaces the generator when set
-    preprocess: str = DEFAULT_PREPROCESS   # core/transform.py, applied to every data set
-    lift: int = 0                     # D of the random-feature lift (0: none)
+    preprocess: str | None = None     # core/transform.py (None: the data's default)
+    lift: int | None = None           # D of the random-feature lift (0: none; None: the data's)
     classes: tuple | None = None      # two classes of a preset (None: the preset's default)
+    lift_kind: str | None = None      # "relu" or "fourier" (core/lift.py; None: the data's)
+    bandwidth: float | None = None    # B: Fourier sigma = B * median distance (None: the data's)
 
     def __post_init__(self):
-        """classes as a sorted tuple (hashable; (8, 3) and (3, 8) are one scenario)."""
+        """classes as a sorted tuple (hashable; (8, 3) and (3, 8) are one scenario); dim as
+        the data kind fixes it: 2 for the 2-D toys when not given, DEFAULT_DIM for presets
+        and files (which have their own, so a stale value never tells two equal scenarios
+        apart); the fields left at None from ``data_defaults``.
+        """
         if isinstance(self.classes, (list, tuple)):
             classes = tuple(self.classes)
             if all(isinstance(c, int) for c in classes):
                 classes = tuple(sorted(classes))
             object.__setattr__(self, "classes", classes)
+        if self.data_file or self.data in PRESET_KINDS:
+            object.__setattr__(self, "dim", DEFAULT_DIM)
+        elif self.dim is None:
+            object.__setattr__(self, "dim", 2 if self.data in TOY_KINDS else DEFAULT_DIM)
+        for name, value in data_defaults(self).items():
+            object.__setattr__(self, name, value)
 
     @property
     def n_steps(self):
@@ -118,9 +162,11 @@ class Scenario:
         check_choice("preprocess", self.preprocess, PREPROCESS)
         check_integer("n_samples", self.n_samples, 2, MAX_SAMPLES)
         check_integer("dim", self.dim, 1, MAX_DIM)
+        if self.is_toy and self.dim != 2:
+            raise InputError(f"{self.data} data is 2-D: set dim=2 (got dim={self.dim}).")
         check_integer("seed", self.seed, 0, 2**32 - 1)
         check_integer("n_test", self.n_test, 0, MAX_TEST)
-        check_lift(self.lift)
+        check_lift_rules(self.lift, self.lift_kind, self.bandwidth)
         check_data_file(self.data_file)
         if self.is_relu:
             check_width(self.width)

@@ -16,6 +16,8 @@ MAX_STEPS = 200_000
 MAX_WIDTH = 5000
 MAX_SCALE = 10.0      # c, the multiplier of the theory GA step; docs/theory.md §3.8 uses <= 3
 MAX_LIFT = 20_000     # D of the random-feature lift
+BANDWIDTH_RANGE = (1e-3, 1e3)   # B of the Fourier lift (sigma = B * median distance)
+LIFT_KIND_NAMES = ("relu", "fourier")   # core.lift.LIFT_KINDS (this module imports no core)
 MAX_LR = 1e6
 MAX_DIGITS = 12       # digits of an integer typed into a link or a command line
 MAX_FLOAT_CHARS = 40
@@ -87,6 +89,26 @@ def check_lift(value):
     check_integer("lift", value, 0, MAX_LIFT, hint=" (0 = no lift)")
 
 
+def check_lift_rules(lift, lift_kind, bandwidth, default_bandwidth=1.0):
+    """The lift's fields together: D (``check_lift``), its kind, and the bandwidth B in
+    BANDWIDTH_RANGE; a Fourier lift needs D >= 1, and a B other than the default is the
+    Fourier lift's only (so a link or a file never carries a B that changes nothing).
+    """
+    check_lift(lift)
+    check_choice("lift_kind", lift_kind, LIFT_KIND_NAMES)
+    low, high = BANDWIDTH_RANGE
+    if not _is_number(bandwidth) or not low <= bandwidth <= high:
+        raise InputError(f"bandwidth must be a finite number from {low:g} to {high:g}, "
+                         f"not {bandwidth!r}.")
+    if lift_kind == "fourier" and lift == 0:
+        raise InputError("lift_kind=fourier needs a lift D >= 1 (the number of Fourier "
+                         "features), e.g. lift=4000.")
+    if lift_kind != "fourier" and bandwidth != default_bandwidth:
+        raise InputError(f"bandwidth={bandwidth!r} is the Fourier lift's: set "
+                         "lift_kind=fourier and a lift D, or leave the bandwidth at "
+                         f"{default_bandwidth:g}.")
+
+
 def check_data_file(value):
     """A data file's path: None or text without control characters (a link may carry
     'a%00b.csv', which no file system opens).
@@ -97,18 +119,28 @@ def check_data_file(value):
                          f"characters, not {str(value)[:60]!r}.")
 
 
-def check_classes(value, available):
-    """Two distinct class labels, both in ``available``; returns them as a tuple of ints."""
+def check_classes(value, available, names=None):
+    """Two distinct class labels, both in ``available``; returns them as a tuple of ints.
+
+    ``names`` (one per label of ``available``, e.g. iris's "setosa") name the classes in
+    the messages when they differ from the labels.
+    """
     if (not isinstance(value, (tuple, list)) or len(value) != 2
             or not all(isinstance(c, (int, np.integer)) and not isinstance(c, bool)
                        for c in value)):
         raise InputError(f"classes must be two class labels like 3,8, not {value!r}.")
+
+    def shown(c):
+        if names is None or c not in available or str(names[list(available).index(c)]) == str(c):
+            return str(c)
+        return f"{names[list(available).index(c)]} ({c})"
     if value[0] == value[1]:
-        raise InputError(f"classes must be two different labels, not {value[0]} twice.")
+        raise InputError(f"classes must be two different labels, not {shown(value[0])} "
+                         "twice.")
     for c in value:
         if c not in available:
-            raise InputError(f"class {c} does not exist: choose from "
-                             f"{', '.join(map(str, available))}.")
+            listed = ", ".join(map(shown, available))
+            raise InputError(f"class {c} does not exist: choose from {listed}.")
     return (int(value[0]), int(value[1]))
 
 

@@ -11,13 +11,13 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from core.data import TOY_KINDS
 from core.errors import InputError
 from core.options import MODELS
 from core.registry import resolve
 from core.scenario import (
     DATA_KINDS,
     DEFAULT_STEPS,
+    LIFT_KINDS,
     LOSSES,
     OPTIMIZERS,
     PREPROCESS,
@@ -57,9 +57,18 @@ def add_scenario_options(parser):
     p("--data-file", metavar="PATH", help="CSV or NPZ file (replaces --data)")
     p("--classes", metavar="A,B", help="two classes of a preset (default: digits 3,8, "
                                        "iris 0,1)")
-    p("--preprocess", choices=PREPROCESS, help=f"scaling of the data (default {D.preprocess})")
-    p("--lift", type=int, metavar="D", help="random-feature lift x -> ReLU(Rx)/sqrt(D), "
-                                            f"after the scaling (default {D.lift}: none)")
+    p("--preprocess", choices=PREPROCESS, help=f"scaling of the data (default {D.preprocess}; "
+                                               "breast_cancer and iris: standardize)")
+    p("--lift", type=int, metavar="D", help="random-feature lift to D features, after the "
+                                            f"scaling (default {D.lift}: none; breast_cancer "
+                                            "and iris: 1000)")
+    p("--lift-kind", choices=LIFT_KINDS, help="relu: ReLU(Rx)/sqrt(D); fourier: "
+                                              "sqrt(2/D) cos(Wx + b), W ~ N(0, 1/sigma^2) "
+                                              f"(default {D.lift_kind}; breast_cancer and "
+                                              "iris: fourier)")
+    p("--bandwidth", type=float, metavar="B", help="Fourier lift: sigma = B * median pairwise "
+                                                   f"distance (default {D.bandwidth:g}; "
+                                                   "breast_cancer and iris: 0.5)")
     p("--n-samples", type=int, help=f"(default {D.n_samples})")
     p("--dim", type=int, help=f"input dimension (default {D.dim}, or 2 for 2-D toy data)")
     p("--width", type=int, help=f"hidden neurons m (relu; default {D.width})")
@@ -78,13 +87,11 @@ def add_scenario_options(parser):
 
 
 def scenario_from_args(args):
-    """Validated Scenario from parsed options: the options given, Scenario()'s defaults for the
-    rest (dim 2 for 2-D toy data).
+    """Validated Scenario from parsed options: the options given, the data's defaults for the
+    rest (dim 2 for 2-D toy data, a preset's own; core.scenario.data_defaults).
     """
     names = [f.name for f in fields(Scenario)]
     values = {k: getattr(args, k) for k in names if getattr(args, k, None) is not None}
-    if values.get("data") in TOY_KINDS and "dim" not in values:
-        values["dim"] = 2
     if "classes" in values:
         values["classes"] = parse_int_list(values["classes"], "--classes")
     return Scenario.from_dict(values)
@@ -237,15 +244,16 @@ def format_report(result, comparison):
         ga_outcome,
         methods_frame,
     )
-    from core.transform import describe_labels
+    from core.transform import describe_labels, describe_lift, describe_units
 
     data, train, orig = result["data"], result["train"], result["original"]
     lines = [f"data: n={data['n']} d={data['d']} rho={data['rho']:.3g} "
              f"n<d={data['n_lt_d']}",
              f"dataset: {data['dataset']}"
              + (f" classes {data['classes']}" if data.get("classes") else "")
-             + f", labels {describe_labels(data)}, preprocess {data['preprocess']}"
-             + (f", lift D={data['lift']}" if data["lift"] else ""),
+             + f", labels {describe_labels(data)}, preprocess {data['preprocess']} "
+             + f"({describe_units(data)})"
+             + (f", {describe_lift(data)}" if data["lift"] else ""),
              f"regime: {data['verdict']}",
              f"train: {train['steps']} steps ({train['path']}), min margin "
              f"{_fmt(train['min_margin'])}, {train['seconds']:.3f} s",

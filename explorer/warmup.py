@@ -57,7 +57,8 @@ def main():
     start = time.perf_counter()
     warm_up()
     print(f"Kernels ready in {time.perf_counter() - start:.1f} s.", flush=True)
-    from core.estimate import calibrate, rates_path
+    from core.estimate import rates_path
+    from explorer.calibrate import calibrate
 
     start = time.perf_counter()
     calibrate()

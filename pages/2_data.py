@@ -1,5 +1,6 @@
 """Data & training: every setting of the engine, uploads, training with progress, the
-training curves, a 2-D view of the data and the theory-regime gauge."""
+training curves, a 2-D view of the data, the theory-regime gauge with its advice, and the
+regime dial."""
 import streamlit as st
 
 from present import charts
@@ -11,6 +12,7 @@ from ui import (
     forms,
     jobs,
     player,
+    regime_panel,
     session,
     state,
     widgets,
@@ -41,6 +43,7 @@ with results:
     cols[4].metric("time", f"{prep.seconds:.2f} s", help="Data, training and the certificate.")
     alert = {"theory": st.success, "approximate": st.info, "outside": st.warning}[gauge.regime]
     alert(f"**Theory-regime gauge.** {gauge.verdict}")
+    regime_panel.advice(sc, gauge)
     widgets.certificate_notes({"trained model on S": original})
     if trained is None:
         st.info("Started from the exact max-margin SVM: there is no training run to show.")
@@ -66,3 +69,5 @@ with view:
 with note:
     st.caption(about)
     data_summary.show(prep, sc, state.forget())
+
+regime_panel.dial(sc, pres)

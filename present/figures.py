@@ -22,10 +22,11 @@ from present.style import METRIC_TITLES, finish, style
 MODEL_LABELS = {"linear": "linear model", "relu": "two-layer ReLU net"}
 PARAM_TITLES = {"dim": "input dimension d", "n_samples": "training points n",
                 "width": "hidden neurons m", "scale": "c (multiple of the theory step size)",
-                "mu_norm": "mixture mean norm ‖μ‖", "kink_tol": "kink tolerance κ"}
+                "mu_norm": "mixture mean norm ‖μ‖", "kink_tol": "kink tolerance κ",
+                "bandwidth": "bandwidth B (σ = B · median distance)"}
 REGION_COLORS = ["#cdebd3", "#fbeec1", "#e6e6e6"]      # theory, approximate, outside
 LOG_METRICS = ("eps", "eps_rel", "delta", "tau", "seconds")
-LOG_PARAMS = ("dim", "n_samples", "width")
+LOG_PARAMS = ("dim", "n_samples", "width", "bandwidth")
 
 
 def method_color(methods, symbol="stroke"):

@@ -9,17 +9,19 @@ import pandas as pd
 
 from core.scenario import Scenario
 from core.sweeps.generalization import summarize_curve
+from core.sweeps.regime import dial_table
 from core.sweeps.stats import summarize
 from present import curve_figures as curves
 from present import figures as fig
 from present import palette
 from present.forgetting_figures import forgetting_figure
 from present.palette import label
+from present.regime_figures import regime_dial_chart
 from present.style import METRIC_TITLES, finish, style
 
 FIGURES = ("certificates_relu", "certificates_linear", "forget_choice", "cosine_to_retrain",
            "step_size", "where_it_breaks", "generalization", "regime", "methods_cost",
-           "forgetting")
+           "forgetting", "regime_dial_digits", "regime_dial_breast_cancer")
 
 
 def cost_figure(frame, metric="eps_rel", presentation=False, width=460, height=300):
@@ -117,6 +119,9 @@ def write_figures(frames, out, plan):
                     f"{plan.floor_k} retrainings, U-LiRA with {plan.ulira_k} pairs of each kind")
         charts["forgetting"] = (forgetting_figure(
             frames["forgetting"], presentation=True, note=subtitle), frames["forgetting"])
+    for name, frame in frames.items():          # the regime dial on each real data set
+        if name.startswith("regime_dial_") and not frame.empty:
+            charts[name] = (regime_dial_chart(frame, presentation=True), dial_table(frame))
     for stem, (chart, table) in charts.items():
         fig.save_figure(chart, out / stem)
         table.to_csv(out / f"{stem}.csv", index=False)

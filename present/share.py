@@ -2,7 +2,8 @@
 
 A shared state is a validated ``Scenario``, the removal history (a tuple of actions, each a
 tuple of point indices, in order), the GA multiplier c and the sequential flag. The URL
-carries the scenario fields that differ from the defaults, ``forget=15+18,34`` (the removal
+carries the scenario fields that differ from the defaults of its data (a preset sets some,
+a 2-D toy sets dim=2, so ``?data=xor`` is a whole link), ``forget=15+18,34`` (the removal
 actions in order, ``history_to_text``) and ``c`` / ``seq``
 when not default, and ``view=data`` when the Unlearn page shows the data view; the JSON
 carries everything but the view. Floats are written with ``repr``, so both
@@ -26,7 +27,9 @@ from core.validate import (
 FORMAT = "unlearning-explorer/scenario"
 VIEWS = ("plane", "data")           # the Unlearn page: margin-lambda plane or data view
 VERSION = 1
-OPTIONAL_TYPES = {"steps": int, "active_tol": float, "data_file": str, "classes": tuple}
+OPTIONAL_TYPES = {"steps": int, "active_tol": float, "data_file": str, "classes": tuple,
+                  "dim": int, "preprocess": str, "lift": int,
+                  "lift_kind": str, "bandwidth": float}
 FIELD_TYPES = {f.name: OPTIONAL_TYPES.get(f.name, type(f.default)) for f in fields(Scenario)}
 FLAGS = {"1": True, "true": True, "0": False, "false": False}
 _INDEX = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}")
@@ -94,11 +97,29 @@ def history_from_text(text):
     return history
 
 
+# dropped first when they follow from the others (a preset's defaults, a lift of 0)
+DERIVED_FIELDS = ("bandwidth", "lift_kind", "lift", "preprocess", "dim")
+
+
+def scenario_fields(scenario):
+    """The fewest fields that give back ``scenario`` through ``Scenario(**fields)``: those
+    that differ from the defaults, without the ones its data or its other fields imply."""
+    base = Scenario()
+    out = {f: getattr(scenario, f) for f in FIELD_TYPES
+           if f in DERIVED_FIELDS or getattr(scenario, f) != getattr(base, f)}
+    for name in DERIVED_FIELDS:
+        if name in out:
+            rest = {k: v for k, v in out.items() if k != name}
+            if Scenario(**rest) == scenario:
+                out = rest
+    return out
+
+
 def to_query(shared):
-    """Query parameters (str -> str) of a shared state: only what differs from the defaults."""
-    default = Scenario()
-    out = {f: _text(getattr(shared.scenario, f)) for f in FIELD_TYPES
-           if getattr(shared.scenario, f) != getattr(default, f)}
+    """Query parameters (str -> str) of a shared state: only what differs from the defaults
+    of its data (a preset's, ``core.scenario.data_defaults``; dim is left out where the
+    data fix it: 2-D toys, presets and files)."""
+    out = {f: _text(v) for f, v in scenario_fields(shared.scenario).items()}
     if shared.forget:
         out["forget"] = history_to_text(shared.history)
     if shared.scale != 1.0:

@@ -15,7 +15,7 @@ from core.report import methods_frame
 from core.scenario import Scenario
 from present import share
 from present.text import TAU_FLOOR, fmt
-from tests.helpers import shown
+from tests.helpers import settle, shown
 from tests.naive import BUILTIN_LABELS
 from ui import state
 
@@ -231,8 +231,8 @@ def test_scenario_file_round_trip_is_bit_identical(open_app, no_trouble):
     text = share.to_json(shared)
     assert share.from_json(text) == shared
     at = open_app()
-    widget(at, "file_uploader", "scenario_file").set_value(
-        ("scenario.json", text.encode(), "application/json")).run()
+    settle(widget(at, "file_uploader", "scenario_file").set_value(
+        ("scenario.json", text.encode(), "application/json")).run())
     no_trouble(at)
     assert at.session_state["ux.scenario"] == shared.scenario
     assert at.session_state["ux.history"] == shared.history

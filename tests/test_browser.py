@@ -216,6 +216,7 @@ def test_a_drag_pans_and_keeps_the_selection(server):
             expect(page.get_by_text(f"Selected: {picks[0]}.")).to_be_visible(timeout=30_000)
             settled(page)
             for index in picks[1:]:
+                centres = mark_centres(page)            # where the plane is now
                 page.keyboard.down("Shift")
                 page.mouse.click(*centres[index][:2])
                 page.keyboard.up("Shift")
@@ -223,6 +224,7 @@ def test_a_drag_pans_and_keeps_the_selection(server):
             wanted = f"Selected: {', '.join(map(str, picks))}."
             expect(page.get_by_text(wanted)).to_be_visible(timeout=30_000)
             # empty space: lower left inside the cloud's box (the band falls to the right)
+            centres = mark_centres(page)
             xs = [c[0] for c in centres.values()]
             ys = [c[1] for c in centres.values()]
             x0 = min(xs) + 0.15 * (max(xs) - min(xs))

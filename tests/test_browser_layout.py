@@ -63,7 +63,8 @@ def test_presentation_at_1280_by_720_cuts_nothing(server):
             assert page.evaluate(CLIPPED_FORMULAS_JS) == []
             page.screenshot(path=str(ARTIFACTS / "presentation_1280_overview.png"))
             page.get_by_role("link", name="Data & training").click()
-            page.get_by_text("GD step").first.wait_for(timeout=60_000)
+            page.locator("[data-testid='stVegaLiteChart'] text",
+                         has_text="GD step").first.wait_for(timeout=60_000)
             settled(page)
             page.wait_for_timeout(1000)
             heights = page.evaluate(PLOT_HEIGHTS_JS)[:3]   # the training curves come first

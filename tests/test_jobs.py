@@ -192,8 +192,7 @@ def test_a_big_link_asks_before_any_work_and_can_be_declined():
     assert job.status is Status.ASKING and job.elapsed() == 0.0      # nothing started
     assert job.work.cost.seconds > jobs.max_seconds()
     assert any("Start anyway" == b.label for b in at.button)
-    assert not [t for t in threading.enumerate() if t.name.startswith("job-")
-                and t.is_alive()]
+    assert not [j for j in session_jobs(at).values() if j.status is not Status.ASKING]
     at.button(key="ux.jobbar.cancel.link").click().run()
     at.run()
     no_trouble(at)

@@ -130,7 +130,7 @@ def test_digits_scenario_end_to_end_and_its_json(capsys):
 
 def test_a_preset_scenario_prepares():
     prep = prepare(Scenario(data="iris", classes=(0, 2), n_samples=20, steps=100,
-                            preprocess="standardize"))
+                            preprocess="standardize", lift=0))
     assert prep.dataset.dim == 4 and prep.dataset.label_names == ("setosa", "virginica")
 
 

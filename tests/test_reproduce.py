@@ -125,6 +125,23 @@ def test_summary_keeps_paper_and_measurements_apart(quick):
         assert f"({stem}.png)" in text
 
 
+def test_the_regime_dial_runs_on_digits_and_breast_cancer(quick):
+    """The dial's figure numbers are the mean over the raw rows in data/, and on both data
+    sets the Fourier lift at B = 0.1 brings rho below 10 and GA below doing nothing."""
+    text = (quick / "summary.md").read_text().split("## What we measure")[1]
+    for kind, shown in (("digits", "digits 3 vs 8"), ("breast_cancer", "breast_cancer")):
+        assert f"Regime dial on {shown}, standardized: Fourier lift D = 4000" in text
+        raw = read_results(quick / "data" / f"regime_dial_{kind}.csv")
+        at = raw[raw["value"] == 0.1]
+        table = pd.read_csv(quick / f"regime_dial_{kind}.csv").set_index("bandwidth")
+        rho = at.drop_duplicates("seed")["rho"]
+        assert table.loc[0.1, "rho"] == pytest.approx(rho.mean(), rel=1e-12) and rho.max() < 10
+        ga = at[at["method"] == "ga"].set_index("seed")["eps_rel"]
+        nothing = at[at["method"] == "do_nothing"].set_index("seed")["eps_rel"]
+        assert (ga < nothing).all()
+        assert list(table.index[:5]) == [0.05, 0.1, 0.2, 0.5, 1.0]
+
+
 def _claims(out):
     """The claims tested on the reproduction's own CSVs."""
     from core.sweeps.claims import paper_claims

@@ -21,10 +21,12 @@ from core.diagnose import (
     not_separating_message,
 )
 from core.errors import InputError
+from core.lift import relu_features as lift
+from core.lift import relu_matrix as lift_matrix
 from core.models import GramModel, margins
 from core.scenario import Scenario
 from core.train import TrainHistory
-from core.transform import PREPROCESS, apply, lift, lift_matrix, preprocess
+from core.transform import PREPROCESS, apply, preprocess
 from explorer.cli import main
 from tests.helpers import shown
 
@@ -66,10 +68,14 @@ def test_standardize_uses_training_means_and_deviations_then_unit_median_norm():
     assert np.all(Xp[:, 2] == 0.0)
 
 
-def test_as_is_changes_nothing():
+def test_as_is_changes_nothing_and_hands_the_kernels_a_writeable_copy():
+    """A read-only input (a cached or memory-mapped array) would make Numba compile the
+    training kernel a second time, for read-only arrays."""
     X, T = rng_data()
+    X.flags.writeable = False
     Xp, Tp = preprocess(X, T, "as_is")
-    assert Xp is X and Tp is T
+    assert np.array_equal(Xp, X) and np.array_equal(Tp, T)
+    assert Xp.flags.writeable and Xp.flags.c_contiguous and Xp is not X
 
 
 def test_unknown_preprocessing_is_refused():

@@ -85,6 +85,17 @@ def test_scenario_fields_out_of_range(field, value, message):
         Scenario.from_dict({field: value})
 
 
+# ------------------------------------------------------------------ every entry point
+
+@pytest.mark.parametrize("params, message", [
+    ({"c": "1e308"}, "c \\(the step-size multiplier\\) must be a finite number >= 0"),
+    ({"c": "-3"}, "c \\(the step-size multiplier\\) must be a finite number >= 0"),
+    ({"lift": "-5"}, "lift must be an integer from 0"),
+    ({"preprocess": "zscore"}, "preprocess must be one of"),
+    ({"data": "digits", "classes": "3,x"}, "The link's classes='3,x' must be integers"),
+    ({"data": "digits", "classes": "3,3"}, "classes must be two different labels"),
+    ({"kink_tol": "1.5"}, "kink_tol must be a finite number >= 0 and below 1"),
+    ({"forget": "4,4"}, "forget index 4 is listed twice")])
 def test_the_url_refuses_out_of_range_values(params, message):
     with pytest.raises(InputError, match=message):
         share.from_query(params)

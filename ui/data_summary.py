@@ -1,4 +1,5 @@
-"""What the data are, next to the data: source, label mapping, scaling, lift; digit images.
+"""What the data are, next to the data: source, label mapping, scaling and its units, lift;
+digit images.
 
 ``show`` is the one call of the Data & training page. ``digit_grid_png`` is pure (NumPy and
 Pillow) so it can be tested without Streamlit.
@@ -10,7 +11,12 @@ import streamlit as st
 from PIL import Image, ImageDraw
 
 from core.presets import IMAGE_SHAPE, preset_images
-from core.transform import PREPROCESS_LABELS, data_record, describe_labels
+from core.transform import (
+    PREPROCESS_LABELS,
+    data_record,
+    describe_lift,
+    describe_units,
+)
 from present.text import as_text
 from ui import uploads
 
@@ -22,15 +28,18 @@ CLASS_COLOURS = {-1: (31, 119, 180), 1: (255, 127, 14)}
 
 
 def data_summary(scenario, dataset):
-    """One line: dataset, classes, which label went to -1 and +1, scaling and lift."""
+    """Markdown: dataset, classes, which label went to -1 and +1, scaling with its units
+    (what each row was divided by, centring) and the lift (for Fourier: B and sigma).
+    The file name and the labels are the user's text (``present.text.as_text``)."""
     rec = data_record(scenario, dataset)
     classes = f" (classes {rec['classes'][0]} vs {rec['classes'][1]})" if rec["classes"] else ""
-    lift = (f"; random-feature lift to D = {rec['lift']} (after the scaling)"
-            if rec["lift"] else "")
+    lift = f"; {describe_lift(rec)} (after the scaling)" if rec["lift"] else ""
     name = uploads.display_name(scenario.data_file, rec["dataset"])   # not the stored hash
     # the file's name and its label values are the uploader's text: shown, never run
-    return (f"**Data** {as_text(name)}{classes}. **Labels** {as_text(describe_labels(rec))}. "
-            f"**Preprocessing** {PREPROCESS_LABELS[rec['preprocess']]}{lift}.")
+    labels = f"-1 = {as_text(rec['labels']['-1'])}, +1 = {as_text(rec['labels']['+1'])}"
+    return (f"**Data** {as_text(name)}{classes}. **Labels** {labels}. "
+            f"**Preprocessing** {PREPROCESS_LABELS[rec['preprocess']]}{lift}. "
+            f"**Units** {describe_units(rec)}: λ and margins are in these scaled units.")
 
 
 def digit_grid_png(images, y, forgotten=(), columns=COLUMNS):

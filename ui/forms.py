@@ -9,10 +9,11 @@ import streamlit as st
 from core.compare import default_forget
 from core.data import DATA_KINDS, MAX_DIM, MAX_SAMPLES, MAX_TEST, PRESET_KINDS, TOY_KINDS
 from core.errors import InputError
-from core.presets import DEFAULT_CLASSES
+from core.lift import DEFAULT_BANDWIDTH, LIFT_KIND_LABELS, LIFT_KINDS
+from core.presets import CLASS_NAMES, DEFAULT_CLASSES
 from core.scenario import DEFAULT_STEPS, LOSSES, MAX_STEPS, MAX_WIDTH, OPTIMIZERS, Scenario
 from core.transform import PREPROCESS, PREPROCESS_LABELS
-from core.validate import MAX_LIFT
+from core.validate import BANDWIDTH_RANGE, MAX_LIFT
 from present.text import as_text
 from ui import cached, session, state, uploads
 from ui.widgets import show_error
@@ -26,10 +27,15 @@ SOURCE_LABELS = {"orthogonal": "orthogonal (random, labels independent)",
                  "breast_cancer": "breast cancer (30 features)",
                  "iris": "iris (4 features, two classes)",
                  UPLOAD: "upload a CSV / NPZ file"}
-CLASS_NAMES = {"digits": [str(k) for k in range(10)],
-               "iris": ["setosa", "versicolor", "virginica"]}
-LIFT_HELP = ("Random-feature lift x ↦ ReLU(R x)/√D with a seeded Gaussian R (D × d), applied "
-             "after the scaling: it moves any data to dimension D (0 = off).")
+LIFT_HELP = ("Random-feature lift to D features (0 = off), applied after the scaling with a "
+             "seeded random matrix: it moves any data to dimension D.")
+LIFT_KIND_HELP = ("ReLU features ReLU(Rx)/√D keep the points' cosines (ρ stays high); random "
+                  "Fourier features √(2/D) cos(Wx + b), W ~ N(0, σ⁻²I), approximate a "
+                  "Gaussian kernel and make distinct points nearly orthogonal as B shrinks.")
+BANDWIDTH_HELP = ("B sets the Fourier lift's length scale σ = B · (median distance between "
+                  "training points): small B puts the data in the paper's regime (ρ falls), "
+                  "large B generalizes better. The regime dial below the data shows both.")
+DATA_FIELDS = ("preprocess", "lift", "lift_kind", "bandwidth")   # set by the data's defaults
 PREPROCESS_HELP = ("Applied to every data set (generated, preset or uploaded), the test set "
                    "with the training statistics. The learning rate is relative to the "
                    "median squared norm of the rows, so any choice trains safely.")
@@ -47,8 +53,10 @@ def _number(label, value, key, low=None, high=None, step=None, fmt=None, help=No
 def _data_section(d):
     source = UPLOAD if d["data_file"] else d["data"]
     d["_classes"], d["classes"] = d.get("classes"), None     # only a preset keeps its classes
+    key = state.widget_key("source")
     d["_source"] = source = st.selectbox("Data", SOURCES, index=SOURCES.index(source),
-                          format_func=SOURCE_LABELS.get, key=state.widget_key("source"))
+                                         format_func=SOURCE_LABELS.get, key=key,
+                                         on_change=_take_source, args=(key,))
     if source == UPLOAD:
         _upload_section(d)
         return d
@@ -68,17 +76,27 @@ def _data_section(d):
         d["n_test"] = _number("test points (at most)", int(d["n_test"]), "n_test", 0, MAX_TEST,
                               500)
     d["seed"] = _number("seed", int(d["seed"]), "seed", 0, 2**32 - 1, 1)
-    _scaling_section(d)
+    _scaling_section(d, source)
     return d
+
+
+def _take_source(key):
+    """on_change of the data source: preprocessing and lift become the new data's defaults
+    (a preset's own, ``core.scenario.data_defaults``), as a link to that data would set."""
+    source = state.widget_state(key)
+    d = state.draft()
+    defaults = Scenario(data=source).to_dict() if source in DATA_KINDS else Scenario().to_dict()
+    d.update({f: defaults[f] for f in DATA_FIELDS})
+    state.put("draft", d)
 
 
 def _preset_section(d, source):
     """The two classes of a preset (breast cancer has two: malignant -1, benign +1)."""
     st.caption("A balanced, seeded subsample of scikit-learn's bundled data; the other points "
                "of the two classes are the test set.")
-    if source not in CLASS_NAMES:
-        return
     names = CLASS_NAMES[source]
+    if len(names) <= 2:                     # breast cancer: its two classes, nothing to pick
+        return
     chosen = tuple(d["_classes"] or DEFAULT_CLASSES[source])
     if max(chosen) >= len(names):           # classes of another preset
         chosen = DEFAULT_CLASSES[source]
@@ -90,14 +108,30 @@ def _preset_section(d, source):
     d["classes"] = None if pick == DEFAULT_CLASSES[source] else pick
 
 
-def _scaling_section(d):
-    """Preprocessing and the random-feature lift: every source has them."""
-    current = d.get("preprocess", PREPROCESS[0])
+def _scaling_section(d, source):
+    """Preprocessing and the random-feature lift (kind, D, Fourier bandwidth B): every source
+    has them; their widgets are the source's own, so a preset's defaults show when it is
+    chosen."""
+    current = d.get("preprocess") or PREPROCESS[0]
     d["preprocess"] = st.selectbox("Preprocessing", PREPROCESS, index=PREPROCESS.index(current),
                                    format_func=PREPROCESS_LABELS.get, help=PREPROCESS_HELP,
-                                   key=state.widget_key("preprocess"))
-    d["lift"] = int(_number("random-feature lift D", int(d.get("lift", 0)), "lift", 0, MAX_LIFT,
-                            500, help=LIFT_HELP))
+                                   key=state.widget_key(f"preprocess.{source}"))
+    d["lift"] = int(_number("random-feature lift D", int(d.get("lift") or 0), f"lift.{source}",
+                            0, MAX_LIFT, 500, help=LIFT_HELP))
+    kind = d.get("lift_kind") or LIFT_KINDS[0]
+    if not d["lift"]:
+        d["lift_kind"], d["bandwidth"] = LIFT_KINDS[0], DEFAULT_BANDWIDTH
+        return
+    d["lift_kind"] = st.radio("lift features", LIFT_KINDS, index=LIFT_KINDS.index(kind),
+                              format_func=LIFT_KIND_LABELS.get, help=LIFT_KIND_HELP,
+                              key=state.widget_key(f"lift_kind.{source}"), horizontal=True)
+    if d["lift_kind"] != "fourier":
+        d["bandwidth"] = DEFAULT_BANDWIDTH
+        return
+    low, high = BANDWIDTH_RANGE
+    d["bandwidth"] = float(_number("bandwidth B", float(d.get("bandwidth") or DEFAULT_BANDWIDTH),
+                                   f"bandwidth.{source}", low, high, 0.05, "%g",
+                                   help=BANDWIDTH_HELP))
 
 
 def _upload_section(d):
@@ -117,7 +151,7 @@ def _upload_section(d):
                        icon=":material/description:")
     if d["data_file"]:
         st.caption(f"Data file: {as_text(uploads.display_name(d['data_file'], 'the upload'))}")
-        _scaling_section(d)
+        _scaling_section(d, UPLOAD)
     else:
         st.info("Upload a file, then press Train.")
 

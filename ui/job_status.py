@@ -1,8 +1,10 @@
 """The status bar of background jobs, on top of every page (``ui.jobs`` runs them).
 
 Each running job of the session: a progress bar with what it does, the time elapsed and
-left, and a Cancel button; each job waiting for a confirmation (over the time or memory
-limit): the question with Start anyway / Don't start. While a job runs the bar is an
+left, and a Cancel button, in a bar pinned to the bottom of the window (so a job that
+starts or ends never moves the page under the pointer); each job waiting for a
+confirmation (over the time or memory limit): the question with Start anyway / Don't
+start. While a job runs the bar is an
 ``st.fragment(run_every=POLL_SECONDS)``; it reruns the whole app once a job ends (so that
 ``ui.jobs.collect`` commits its result and the page uses it) or starts (so that the bar
 polls it). app.py draws it at the top of every run.
@@ -61,4 +63,5 @@ def status_bar():
         job.seen_ended = job.seen_ended or not job.status.active
         job.seen_running = job.seen_running or job.status is Status.RUNNING
     every = POLL_SECONDS if running() else None
-    st.fragment(_body, run_every=every)()
+    with st.container(key="jobbar"):       # pinned to the window's bottom (ui.session CSS)
+        st.fragment(_body, run_every=every)()

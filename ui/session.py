@@ -32,6 +32,10 @@ BASE_CSS = """<style>
 [data-testid="stMainBlockContainer"] h3 { padding: 0.2rem 0 0 0; }
 [class*="st-key-card_"] [data-testid="stMetricValue"] { font-size: 1.55rem; }
 [class*="st-key-card_"] { gap: 0.35rem; }
+.st-key-jobbar { position: fixed; bottom: 0; left: 0; right: 0; z-index: 999;
+  background: var(--background-color, #fff); padding: 0 4rem; gap: 0.3rem;
+  box-shadow: 0 -2px 8px rgba(0, 0, 0, 0.12); }
+.st-key-jobbar:has(*) { padding-top: 0.5rem; padding-bottom: 0.5rem; }
 .st-key-cards_table table { font-size: 1.05rem; }
 .st-key-cards_table td, .st-key-cards_table th { white-space: nowrap; padding: 0.3rem 0.6rem; }
 </style>"""

@@ -2,7 +2,8 @@
 
 ``python -m explorer reproduce --out DIR [--quick] [--methods ...]`` runs the sweeps of a
 ``Plan`` (certificates against d for both models and both forget choices, eps against c,
-forgetting on mixture data, quality against cost of the methods), tests the abstract's
+forgetting on mixture data, quality against cost of the methods, the regime dial on real
+data: ``core.sweeps.regime``), tests the abstract's
 statements on its own output (``core.sweeps.claims``) and writes to DIR:
 
 * ``data/*.csv``: the raw sweep rows (``core.sweeps.run``; an interrupted run resumes from them);
@@ -26,6 +27,7 @@ from core.sweeps.executors import make_executor
 from core.sweeps.forgetting import forgetting_evidence, forgetting_measurement
 from core.sweeps.generalization import forgetting_curves
 from core.sweeps.readings import our_reading
+from core.sweeps.regime import DIAL_BANDWIDTHS, DIAL_LIFT, NO_LIFT, dial_measurements, run_dial
 from core.sweeps.run import run_sweep
 from core.sweeps.spec import EPS_TARGET, SweepSpec, parse_methods
 from core.sweeps.store import output_matches
@@ -56,6 +58,8 @@ class Plan:
     eps_target: float = EPS_TARGET
     methods: tuple = registry.default_names()   # of every sweep; the cost sweep runs all
     cost_methods: tuple | None = None    # None: every registered method
+    dial_data: tuple = (("digits", (3, 8)), ("breast_cancer", None))   # the regime dial's
+    dial_seeds: int = 5
     floor_k: int = 8         # "how forgotten is it?" on the default demo: floor retrainings
     ulira_k: int = 16        # ... and U-LiRA pairs of each kind
 
@@ -68,7 +72,8 @@ class Plan:
 QUICK = Plan("quick", dims=(50, 100, 200, 500, 1000, 2000, 5000), seeds=3,
              scales=(0.0, 0.5, 0.8, 0.9, 1.0, 1.1, 1.2, 1.5, 2.0), scale_dim=1000,
              removals=10, curve_seeds=3, break_ns=(10, 20, 40, 80),
-             relu_steps=RELU_STEPS[:-1], ulira_k=8)       # quick: a lower step cap
+             relu_steps=RELU_STEPS[:-1], ulira_k=8,       # quick: a lower step cap
+             dial_seeds=2)
 FULL = Plan("full", dims=(50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000),
             seeds=10, scales=(0.0, 0.25, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4,
                               1.5, 1.75, 2.0),
@@ -168,6 +173,14 @@ def run_reproduction(out, quick=False, executor=None, log=None, figure_writer=No
         frames["generalization"] = curve
         log(f"generalization: {plan.curve_seeds} seeds x {plan.removals} removals, "
             f"{time.perf_counter() - t0:.1f} s")
+        for kind, classes in plan.dial_data:
+            t0 = time.perf_counter()
+            name, dial = _regime_dial(kind, classes, plan, executor, out)
+            frames[name] = dial.frame
+            failures += [(name, "no lift" if b == NO_LIFT else f"bandwidth={b:g}", seed, msg)
+                         for b, seed, msg in dial.failures]
+            log(f"{name}: {len(DIAL_BANDWIDTHS) + 1} bandwidths x {plan.dial_seeds} seeds, "
+                f"{len(dial.failures)} failed, {time.perf_counter() - t0:.1f} s")
         t0 = time.perf_counter()
         frames["forgetting"] = forgetting_evidence(plan)
         frames["forgetting"].to_csv(out / "data" / "forgetting.csv", index=False)
@@ -192,11 +205,27 @@ def run_reproduction(out, quick=False, executor=None, log=None, figure_writer=No
     return rep
 
 
+def dial_scenario(kind, classes):
+    """The regime dial's base on a preset: standardized, Fourier lift to DIAL_LIFT."""
+    return Scenario(data=kind, classes=classes, preprocess="standardize", lift=DIAL_LIFT,
+                    lift_kind="fourier", bandwidth=1.0)
+
+
+def _regime_dial(kind, classes, plan, executor, out):
+    name = f"regime_dial_{kind}"
+    dial = run_dial(dial_scenario(kind, classes), DIAL_BANDWIDTHS, plan.dial_seeds, executor,
+                    out=(out / "data" / f"{name}.csv", out / "data" / f"{name}_no_lift.csv"))
+    shown = kind if classes is None else f"{kind} {classes[0]} vs {classes[1]}"
+    dial.frame.attrs.update(lift=dial.lift, data=f"{shown}, standardized")
+    return name, dial
+
+
 def check_claims(frames, plan):
     """(paper claims, our reading, measurements) of a reproduction's frames."""
     measured = measurements(frames, plan)
     if "forgetting" in frames:
         measured.append(forgetting_measurement(frames["forgetting"], plan))
+    measured += dial_measurements(frames)
     return paper_claims(frames, plan), our_reading(frames, plan), measured
 
 

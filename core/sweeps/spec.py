@@ -21,6 +21,7 @@ PARAMS = {
     "scale": (float, "a finite step-size multiplier c >= 0"),
     "mu_norm": (float, "a finite mixture mean norm >= 0 (mixture data)"),
     "kink_tol": (float, "a kink tolerance kappa in [0, 1) (relu)"),
+    "bandwidth": (float, "a Fourier-lift bandwidth B from 0.001 to 1000 (lift_kind=fourier)"),
 }
 STEPS_DOMAIN = (int, "an integer number of GD steps >= 1")
 COLUMNS = ("model", "param", "value", "seed", "method", "eps", "eps_rel", "delta", "tau",
@@ -278,3 +279,6 @@ def _check_relevant(param, base):
         raise InputError(f"{param} only matters for the two-layer net: use the relu model.")
     if param == "mu_norm" and base.data != "mixture":
         raise InputError("mu_norm only matters for mixture data: use mixture data.")
+    if param == "bandwidth" and not (base.lift and base.lift_kind == "fourier"):
+        raise InputError("bandwidth only matters for the Fourier lift: set lift_kind=fourier "
+                         "and a lift D (e.g. --lift 4000 --lift-kind fourier).")
