@@ -87,3 +87,29 @@ def test_the_exact_svm_is_drawn_on_the_methods_chart(open_app, no_trouble):
     drawn = {row.get("method") for row in chart_rows(quality)}
     assert {"exact", "ga", "retrain"} <= drawn
     assert "'solver'" in quality.proto.spec
+
+
+def walk(spec):
+    """Every unit spec inside a composed Vega-Lite spec."""
+    yield spec
+    for key in ("layer", "hconcat", "vconcat", "concat"):
+        for part in spec.get(key, []):
+            yield from walk(part)
+
+
+def test_the_players_lambda_axis_reads_every_frame_and_its_step_sits_above_the_points():
+    """Issue 20: the λ axis was fixed at 0-120 while λ < 20 in most frames, and "step 51 of
+    500" was drawn over the points."""
+    from core.scenario import Scenario
+    from ui import player
+
+    spec, frames = player.player_chart(Scenario(**SMALL), False)
+    units = list(walk(spec))
+    lam = next(u for u in units if u.get("encoding", {}).get("y", {}).get("field") == "lam")
+    assert lam["encoding"]["y"]["scale"]["type"] == "symlog"
+    lams = [float(v) for f in frames for v in f["points"]["lam"]]
+    small = sum(v < 0.2 * max(lams) for v in lams) / len(lams)
+    assert small > 0.5                    # most λ are small next to the run's largest
+    note = next(u for u in units if u.get("encoding", {}).get("text", {}).get("field")
+                == "note")
+    assert note["encoding"]["y"]["value"] < 0                      # above the plot area

@@ -337,3 +337,31 @@ def test_a_big_link_shows_the_pages_asks_once_and_a_second_session_reuses_it(mon
     no_trouble(again)
     assert not [j for j in session_jobs(again).values() if j.status is Status.ASKING]
     assert again.session_state["ux.scenario"] == Scenario(**SMALL)
+
+
+def test_the_bar_describes_the_work_that_runs_and_the_methods_comparison_is_a_job(
+        monkeypatch):
+    """Issue 20: after training ended the bar kept "Certifying: recovering λ..." with 0 s
+    left while the Methods page compared eight methods in the page itself."""
+    monkeypatch.setattr(jobs, "QUICK_WAIT", 0.0)
+    gate, real = threading.Event(), cached.methods_comparison
+
+    def held(*args, **kwargs):
+        gate.wait(120)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cached, "methods_comparison", held)
+    at = app(**{k: str(v) for k, v in SMALL.items()})
+    settle(at)
+    at.switch_page("pages/8_methods.py").run()
+    methods = session_jobs(at)["methods"]
+    assert methods.status is Status.RUNNING
+    bar = [p.proto.text for p in at.get("progress")]
+    assert len(bar) == 1 and bar[0].startswith("Running and certifying the methods")
+    assert not any("Certifying: recovering" in text for text in bar)
+    gate.set()
+    assert wait_for(methods)
+    settle(at.run())
+    no_trouble(at)
+    assert not at.get("progress")                                  # nothing runs: no bar
+    assert any("grad_evals" in d.value.columns for d in at.dataframe)

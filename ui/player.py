@@ -36,6 +36,7 @@ from present.text import as_text
 from ui import cached, jobs, state
 
 FRAME_SECONDS = 0.1          # Play's period: about 10 frames per second
+LAM_TICKS = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
 GIF_MS = 150
 BOUNDARY_GRID = 200
 
@@ -102,18 +103,21 @@ def _curves(s, last):
 
 def _plane(domains, s):
     xs = alt.Scale(domain=domains["margin"], nice=False, clamp=True)
-    ys = alt.Scale(domain=domains["lam"], nice=False)
+    # λ spans two decades over a run (large while the margins are small, early on): a
+    # symlog axis keeps the late frames' λ < 20 as readable as the early ones' 100
+    ys = alt.Scale(type="symlog", constant=1.0, domain=domains["lam"], nice=False)
     rule = alt.Chart(pd.DataFrame({"q": [1.0]})).mark_rule(strokeDash=[6, 4], color="#555") \
         .encode(x=alt.X("q:Q", scale=xs))
     dots = _named("points").mark_point(filled=True, size=s.point, strokeWidth=s.stroke).encode(
         x=alt.X("margin:Q", scale=xs, title="margin q_i (rescaled to min 1)"),
-        y=alt.Y("lam:Q", scale=ys, title="λ_i"), color=_color(), stroke=_color(),
+        y=alt.Y("lam:Q", scale=ys, title="λ_i (symlog)",
+                axis=alt.Axis(values=LAM_TICKS, format="~s")), color=_color(), stroke=_color(),
         fillOpacity=alt.condition("datum.support", alt.value(0.9), alt.value(0.0)),
         tooltip=["index:Q", alt.Tooltip("margin:Q", format=".4f"),
                  alt.Tooltip("lam:Q", format=".4f")])
     note = _named("label").mark_text(align="right", baseline="bottom", fontSize=s.font,
-                                     color="#555").encode(
-        x=alt.value(415), y=alt.value(275), text="note:N")
+                                     fontWeight="bold", color="#555").encode(
+        x=alt.value(420), y=alt.value(-6), text="note:N")    # above the plot, off the points
     return alt.layer(rule, dots, note).properties(width=420, height=280, title=alt.Title(
         "Margin–λ plane at this step", subtitle="filled: support vectors"))
 
