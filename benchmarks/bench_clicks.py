@@ -26,7 +26,9 @@ TICKS = os.sysconf("SC_CLK_TCK")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--disable-background-networking", "--disable-component-update", "--no-first-run",
         "--disable-sync", "--disable-quic"]
-SETTLED = "() => !document.querySelector('[data-stale=\"true\"]')"
+SETTLED = ("() => !document.querySelector('[data-stale=\"true\"]') && !document.querySelector("
+           "'.st-key-jobbar [data-testid=\"stProgress\"]')")
+POINTS = (10, 12, 14, 16, 18, 20, 22, 24, 26)
 CENTRES = """() => { const out = {};
     const el = document.querySelectorAll('[data-testid="stVegaLiteChart"]')[0];
     for (const m of el.querySelectorAll('g.mark-symbol.role-mark > path')) {
@@ -75,7 +77,8 @@ def measure(tree, rounds):
 
     proc, url = serve(tree)
     rows = {"open session (server CPU s)": [], "select (s)": [], "forget (s)": [],
-            "c slider (s)": [], "select + forget (server CPU s)": []}
+            "c slider (s)": [], "select (server CPU s)": [],
+            "forget (server CPU s)": [], "select + forget (server CPU s)": []}
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
@@ -91,19 +94,27 @@ def measure(tree, rounds):
                 opened = cpu(proc.pid) - before
                 page.add_style_tag(content="#vg-tooltip-element{pointer-events:none}")
                 centres = {int(i): v for i, v in page.evaluate(CENTRES).items()}
-                point = sorted(centres)[3 + k]
+                point = POINTS[k]            # live points of the default demo (5 is gone)
                 before = cpu(proc.pid)
                 select = timed(page, lambda page=page, at=centres[point]: page.mouse.click(*at),
                                f"() => document.body.innerText.includes('Selected: {point}.')")
+                selected = cpu(proc.pid) - before
                 forget = timed(page, lambda page=page: page.get_by_role(
                     "button", name="Forget selected (1)").click(),
                     "() => document.body.innerText.includes('Selected: nothing')")
                 clicks = cpu(proc.pid) - before
                 slider = page.get_by_role("slider").first
                 slider.focus()
-                slider_time = timed(page, lambda s=slider: s.press("ArrowRight"), SETTLED)
+                card = page.locator(".st-key-card_ga [data-testid='stMetricValue']").first
+                shown = card.inner_text()
+                slider_time = timed(page, lambda s=slider: s.press("ArrowRight"),
+                                    "() => { const e = document.querySelector("
+                                    "\".st-key-card_ga [data-testid='stMetricValue']\");"
+                                    f" return e && e.innerText !== {shown!r}; }}")
                 if k:
-                    for key, value in zip(rows, (opened, select, forget, slider_time, clicks)):
+                    values = (opened, select, forget, slider_time, selected, clicks - selected,
+                              clicks)
+                    for key, value in zip(rows, values):
                         rows[key].append(value)
                 page.close()
             browser.close()

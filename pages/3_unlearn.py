@@ -6,7 +6,7 @@ import streamlit as st
 from core.registry import label
 from present import charts, frames, methods_view
 from present.text import number_formats, plane_summary, verdict
-from ui import cached, data_panel, evidence_panel, jobs, points_table, session, state, widgets
+from ui import cached, data_panel, evidence_panel, jobs, session, state, widgets
 
 session.page_header("Unlearn with one gradient-ascent step")
 prep = session.require_prepared()
@@ -14,11 +14,7 @@ sc, forget, pres = state.get("scenario"), state.forget(), state.get("presentatio
 
 left, right = st.columns([1.1, 1], gap="medium")
 with left:
-    if data_panel.view_switch() == "data":
-        plane = data_panel.unlearn_panel(prep, forget, pres)
-    else:
-        plane = points_table.plane_and_buttons(prep, forget, pres)
-    points_table.points_picker(plane)
+    data_panel.picking_panel(prep, forget, state.get("view"), pres)
 
 with right:
     c1, c2 = st.columns([2, 1], vertical_alignment="bottom")

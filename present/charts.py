@@ -38,7 +38,9 @@ def pick_selection(value=alt.Undefined, radius=PICK_RADIUS_PX):
     """
     near = (f"event.item && event.item.isVoronoi && sqrt(pow(x() - event.item.datum.x, 2) "
             f"+ pow(y() - event.item.datum.y, 2)) <= {float(radius):g}")
-    return alt.selection_point(name=PICK, fields=["index"], on={"type": "click", "filter": near},
+    # the event selector as a string: Altair checks an event-stream object against the
+    # schema on every chart built (0.2 s a plane), a string not at all
+    return alt.selection_point(name=PICK, fields=["index"], on=f"click[{near}]",
                                clear="dblclick", nearest=True, value=value)
 
 

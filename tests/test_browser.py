@@ -66,8 +66,12 @@ def open_app(browser, url, height=900):
 
 
 def settled(page):
-    """Wait until no element is stale (the rerun's output is drawn)."""
+    """Wait until no background job runs (the bar at the bottom is empty: a job that ends
+    reruns the app) and no element is stale (the rerun's output is drawn)."""
+    page.wait_for_function("() => !document.querySelector('.st-key-jobbar [data-testid="
+                           "\"stProgress\"]')", timeout=120_000)
     page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')")
+    page.wait_for_timeout(300)      # a rerun the bar asked for has started and is drawn
 
 
 def mark_centres(page):

@@ -56,8 +56,8 @@ def test_plane_carries_the_point_selection_fields_and_tooltips(comparison):
     param = spec["params"][0]
     assert param["name"] == charts.PICK
     assert param["select"]["type"] == "point" and param["select"]["fields"] == ["index"]
-    assert param["select"]["on"]["type"] == "click"
-    assert f"<= {charts.PICK_RADIUS_PX:g}" in param["select"]["on"]["filter"]
+    assert param["select"]["on"].startswith("click[")
+    assert f"<= {charts.PICK_RADIUS_PX:g}]" in param["select"]["on"]
     selectable = [selectable_layer(spec)]
     assert selectable[0]["encoding"]["opacity"]["condition"]["param"] == charts.PICK
     enc = fields(selectable[0])

@@ -101,3 +101,19 @@ def trained_view(prep, presentation):
     downloads(spec, lines, "data view")
     name = uploads.display_name(prep.scenario.data_file, prep.dataset.name)
     return f"Data: {as_text(name)}. {caption}"
+
+
+@st.fragment
+def picking_panel(prep, forget, view, presentation):
+    """The left of the Unlearn page: the view switch, the plane or the data view with the
+    action buttons, the points table and the index input, as a fragment: picking points
+    reruns this panel only (``forget`` and ``view`` are those of the last full run). An
+    action that changed what the rest of the page shows (a removal, Undo, Reset, another
+    view) reruns the whole app."""
+    if state.forget() != forget or state.get("view") != view:
+        st.rerun(scope="app")
+    if view_switch() == "data":
+        plane = unlearn_panel(prep, forget, presentation)
+    else:
+        plane = points_table.plane_and_buttons(prep, forget, presentation)
+    points_table.points_picker(plane)

@@ -126,6 +126,8 @@ def result(slot, key, fn, label, cost=None, waiting=None, stop=True, show=True):
     if fresh:
         job = start(slot, key, fn, label, cost)
         job.wait(QUICK_WAIT)
+    if not job.status.active:
+        job.seen_ended = True           # this run shows how it ended: no rerun for that
     if job.status is Status.DONE:
         return job.result
     if job.status is Status.FAILED:
