@@ -37,6 +37,8 @@ SLIDES = [
     sb.after_slide,
     sb.methods_slide,
     sb.step_slide,
+    sb.forgetting_slide,
+    sb.regime_slide,
     sb.break_slide,
 ]
 

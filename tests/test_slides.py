@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OPTIONS = ["--n-samples", "16", "--dim", "300", "--width", "20", "--steps", "150",
            "--seed", "3"]
 STEMS = ("01-title", "02-data", "03-plane-before", "04-plane-after", "05-methods",
-         "06-step-size", "07-where-it-breaks")
+         "06-step-size", "07-how-forgotten", "08-regime-dial", "09-where-it-breaks")
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -154,7 +154,7 @@ def test_log_axes_read_well(deck):
     assert {"1", "10", "100"} <= set(texts)
     assert "0: the reference" in texts                       # retrain's 1 - cos, not 1e-16
     assert "mark-rect" not in (out / "05-methods.svg").read_text()  # lollipops, no bars
-    texts = svg_texts(out / "07-where-it-breaks.svg")
+    texts = svg_texts(out / "09-where-it-breaks.svg")
     assert "ε_rel on the retained points (log)" in texts
     ticks = [float(t.replace("e-", "E-")) for t in texts if re.fullmatch(r"[\d.]+(e-\d+)?", t)]
     data = re.search(r"GA ε_rel ([\d.]+) at d = 20 \(doing nothing ([\d.]+)\)",
@@ -224,3 +224,31 @@ def test_a_bad_scenario_is_one_line_and_exit_2(tmp_path):
     assert run.returncode == 2
     assert run.stderr.count("\n") == 1 and "n_samples" in run.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_the_forgetting_slide_carries_the_attack_and_relearning_of_the_cli(deck):
+    """"How forgotten is it?" on the deck: the U-LiRA AUCs and relearning counts in its
+    caption are those of ``unlearn --ulira 8 --relearn`` run in another process."""
+    from present.slide_builders import ULIRA_K
+
+    out, _ = deck
+    run = _cli("unlearn", "--json", "--methods", "all", "--ulira", str(ULIRA_K), "--relearn",
+               *OPTIONS)
+    assert run.returncode == 0, run.stderr
+    methods = json.loads(run.stdout)["methods"]
+    text = (out / "slides.md").read_text()
+    assert (f"GA {num(methods['ga']['ulira']['auc'])}, doing nothing "
+            f"{num(methods['do_nothing']['ulira']['auc'])}, retrain "
+            f"{num(methods['retrain']['ulira']['auc'])}") in text
+    assert (f"GA {methods['ga']['relearn_steps']}, retrain "
+            f"{methods['retrain']['relearn_steps']}") in text
+
+
+def test_the_regime_slide_names_rho_at_both_ends_of_the_dial(deck):
+    """The dial's caption gives rho at the smallest B and without a lift; without a lift
+    that is the regime gauge of the scenario itself (the CLI's data.rho), averaged over the
+    dial's seeds (the first of which is the scenario's)."""
+    out, ref = deck
+    text = (out / "slides.md").read_text()
+    section = next(s for s in text.split("\n---\n") if "08-regime-dial" in s)
+    assert "B = 0.05: ρ " in section and "no lift: ρ " in section
