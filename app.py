@@ -24,18 +24,7 @@ st.set_page_config(page_title="Unlearning explorer", page_icon="🧽", layout="w
 
 # URL paths are the names Streamlit infers from the file names (the pages/ folder's own
 # navigation runs on a fresh server's first request; ui.session.require_router reroutes).
-PAGES = [
-    st.Page("pages/3_unlearn.py", title="Unlearn", icon=":material/ads_click:", default=True),
-    st.Page("pages/1_overview.py", title="Overview", icon=":material/info:"),
-    st.Page("pages/2_data.py", title="Data & training", icon=":material/model_training:"),
-    st.Page("pages/4_kkt.py", title="KKT inspector", icon=":material/grid_on:"),
-    st.Page("pages/5_step_size.py", title="Step size", icon=":material/tune:"),
-    st.Page("pages/6_scaling.py", title="Scaling", icon=":material/trending_down:"),
-    st.Page("pages/7_generalization.py", title="Generalization", icon=":material/verified:"),
-    st.Page("pages/8_methods.py", title="Methods", icon=":material/compare_arrows:"),
-]
-# The Overview reads first in the bar; Unlearn stays the landing page.
-page = st.navigation([PAGES[1], PAGES[0]] + PAGES[2:], position="top")
+page = st.navigation(session.navigation(), position="top")
 # Background jobs (ui/jobs.py): progress, Cancel and questions on top of every page (a job
 # a page starts reruns the app once, so that this bar shows it from then on).
 job_status.status_bar()

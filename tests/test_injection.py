@@ -18,6 +18,7 @@ from present.text import as_text
 from tests.helpers import settle
 from tests.test_browser import ARTIFACTS
 from tests.test_registry import clean_registry  # noqa: F401
+from ui import uploads
 
 IMAGE = "![t](http://127.0.0.1:9/track.png)"
 LINK = "[log in again](http://evil.example/p)"
@@ -83,13 +84,12 @@ def test_link_values_are_shown_as_text(open_app, field, payload):
 def stored_upload():
     """A CSV uploaded as NAME_SAFE.csv whose labels are a Markdown image and link,
     stored like the Data & training page stores it; its app-relative path."""
-    from ui import cached
 
     n = 12                      # x_i = e_i: orthogonal, separable whatever the labels
     rows = "\n".join(",".join("1" if j == i else "0" for j in range(n))
                      + f",{IMAGE if i % 2 else LINK}" for i in range(n))
     data = (",".join(f"a{j}" for j in range(n)) + f",label\n{rows}\n").encode()
-    path, _ = cached.store_upload(f"{NAME_SAFE}.csv", data)
+    path, _ = uploads.store_upload(f"{NAME_SAFE}.csv", data)
     return path
 
 

@@ -5,9 +5,7 @@ read-only); ``st.cache_data`` holds DataFrames. Progress callbacks are passed as
 ``_progress`` (not hashed). Retraining is cached apart from c, so moving the c slider
 only redoes the GA step and its certificate.
 """
-import hashlib
 import importlib
-import io
 import json
 import threading
 import weakref
@@ -31,7 +29,7 @@ from present import data_view as views
 from ui import uploads
 
 APP_DIR = Path(__file__).resolve().parent.parent
-UPLOAD_DIR = APP_DIR / ".uploads"
+UPLOAD_DIR = uploads.UPLOAD_DIR
 HASH = {Scenario: lambda sc: json.dumps(sc.to_dict(), sort_keys=True)}
 
 
@@ -312,26 +310,6 @@ def data_view(scenario, forget=(), scale=1.0, sequential=False, presentation=Fal
     comp = comparison(scenario, forget, scale, sequential) if methods and forget else None
     view = views.data_view(prep, comp, forget)
     return (to_spec(views.chart(view, presentation, title=title)), view.lines, view.caption)
-
-
-def store_upload(name, data):
-    """Validate an uploaded CSV/NPZ with core.io and keep it as .uploads/<sha256>.<ext>.
-
-    Returns (path relative to the app, Dataset). Raises InputError for invalid files, and
-    then writes nothing.
-    """
-    suffix = Path(name).suffix.lower()
-    dataset = load_file(io.BytesIO(data), name=name)
-    UPLOAD_DIR.mkdir(exist_ok=True)
-    target = UPLOAD_DIR / f"{hashlib.sha256(data).hexdigest()}{suffix}"
-    if target.exists():
-        target.touch()                  # uploaded again: young again (ui/uploads.py)
-    else:
-        target.write_bytes(data)
-    uploads.remember_name(target, name)
-    relative = str(target.relative_to(APP_DIR))
-    uploads.clean(UPLOAD_DIR, APP_DIR, keep=(relative,))
-    return relative, dataset
 
 
 # ---- methods: the Methods page and the Unlearn page's extra method cards (issue 8) ----

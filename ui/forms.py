@@ -15,7 +15,7 @@ from core.scenario import DEFAULT_STEPS, LOSSES, MAX_STEPS, MAX_WIDTH, OPTIMIZER
 from core.transform import PREPROCESS, PREPROCESS_LABELS
 from core.validate import BANDWIDTH_RANGE, MAX_LIFT
 from present.text import as_text
-from ui import cached, session, state, uploads
+from ui import session, state, uploads
 from ui.widgets import show_error
 
 UPLOAD = "upload"
@@ -139,7 +139,7 @@ def _upload_section(d):
                               type=["csv", "npz"], key=state.widget_key("upload"))
     if upload is not None:
         stored, err, _ = state.once_per_upload(
-            "data", upload.file_id, lambda: cached.store_upload(upload.name, upload.getvalue()))
+            "data", upload.file_id, lambda: uploads.store_upload(upload.name, upload.getvalue()))
         if err is not None:             # Train stays off until a valid file is in
             show_error(err, "Nothing was changed: fix the file and upload it again.")
             d["data_file"] = None

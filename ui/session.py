@@ -23,9 +23,26 @@ from ui.widgets import show_error
 _ROUTED = threading.local()     # set while app.py runs the current page (per script thread)
 _WARM = threading.Event()       # the kernels are loaded in this process (no spinner needed)
 _WARM_LOCK = threading.Lock()   # one session loads them; the others wait
-PAGES = {"overview": "pages/1_overview.py", "data": "pages/2_data.py",
-         "unlearn": "pages/3_unlearn.py", "kkt": "pages/4_kkt.py",
-         "step": "pages/5_step_size.py"}
+# The app's pages, in the order of the bar: (key, script, title, icon); the Overview reads
+# first and Unlearn is the landing page (app.py builds the navigation from this list).
+PAGE_LIST = (("overview", "pages/1_overview.py", "Overview", ":material/info:"),
+             ("unlearn", "pages/3_unlearn.py", "Unlearn", ":material/ads_click:"),
+             ("data", "pages/2_data.py", "Data & training", ":material/model_training:"),
+             ("kkt", "pages/4_kkt.py", "KKT inspector", ":material/grid_on:"),
+             ("step", "pages/5_step_size.py", "Step size", ":material/tune:"),
+             ("scaling", "pages/6_scaling.py", "Scaling", ":material/trending_down:"),
+             ("generalization", "pages/7_generalization.py", "Generalization",
+              ":material/verified:"),
+             ("methods", "pages/8_methods.py", "Methods", ":material/compare_arrows:"))
+PAGES = {key: script for key, script, _, _ in PAGE_LIST}
+LANDING = "unlearn"
+
+
+def navigation():
+    """The app's pages as st.Page objects, in the order of the bar (the landing page is
+    Unlearn)."""
+    return [st.Page(script, title=title, icon=icon, default=key == LANDING)
+            for key, script, title, icon in PAGE_LIST]
 BASE_CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 4.4rem; padding-bottom: 2rem; }
 [data-testid="stMetricValue"] { font-size: 1.8rem; }

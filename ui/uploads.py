@@ -1,5 +1,5 @@
 """Housekeeping of ``.uploads/``: uploaded data files are content-addressed
-(``<sha256>.<ext>``, see ``ui.cached.store_upload``) and removed once no live session needs
+(``<sha256>.<ext>``, see ``store_upload``) and removed once no live session needs
 them.
 
 Every run records the data files its session's scenarios use (the trained one and the
@@ -8,10 +8,17 @@ uses it and it is older than ``UNLEARN_UPLOAD_HOURS`` hours (default 6; its time
 refreshed whenever the same content is uploaded again). A link to a deleted upload asks
 to upload the file again.
 """
+import hashlib
+import io
 import os
 import threading
 import time
 from pathlib import Path
+
+from core.io import load_file
+
+APP_DIR = Path(__file__).resolve().parent.parent
+UPLOAD_DIR = APP_DIR / ".uploads"
 
 DEFAULT_HOURS = 6.0
 _LOCK = threading.Lock()
@@ -108,3 +115,23 @@ def display_name(data_file, fallback):
     if not data_file:
         return fallback
     return original_name(Path(__file__).resolve().parent.parent / data_file) or fallback
+
+
+def store_upload(name, data):
+    """Validate an uploaded CSV/NPZ with core.io and keep it as .uploads/<sha256>.<ext>.
+
+    Returns (path relative to the app, Dataset). Raises InputError for invalid files, and
+    then writes nothing.
+    """
+    suffix = Path(name).suffix.lower()
+    dataset = load_file(io.BytesIO(data), name=name)
+    UPLOAD_DIR.mkdir(exist_ok=True)
+    target = UPLOAD_DIR / f"{hashlib.sha256(data).hexdigest()}{suffix}"
+    if target.exists():
+        target.touch()                  # uploaded again: young again (``clean``)
+    else:
+        target.write_bytes(data)
+    remember_name(target, name)
+    relative = str(target.relative_to(APP_DIR))
+    clean(UPLOAD_DIR, APP_DIR, keep=(relative,))
+    return relative, dataset
