@@ -51,7 +51,7 @@ def _quiet():
 
 def worker_reruns(tree, reruns):
     """{page: [seconds of each rerun]} plus the Unlearn slider moves, for the app in tree."""
-    cached, _, _ = _cached_functions(tree)
+    cached, *_ = _cached_functions(tree)
     cached.warm_up()                               # compile or load the kernels first
     from streamlit.testing.v1 import AppTest
     at = AppTest.from_file(str(Path(tree) / "app.py"), default_timeout=1200).run()
@@ -84,12 +84,16 @@ def _cached_functions(tree):
     from core.compare import default_forget
     from core.scenario import Scenario
     from ui import cached
-    return cached, Scenario, default_forget
+    try:                                # the table moved out of ui/cached.py
+        from ui.history import history_table
+    except ImportError:
+        history_table = cached.history_table
+    return cached, Scenario, default_forget, history_table
 
 
 def worker_big(tree):
     """Seconds of training, then of the cards and the history table (the Unlearn page)."""
-    cached, Scenario, default_forget = _cached_functions(tree)
+    cached, Scenario, default_forget, history_table = _cached_functions(tree)
     cached.warm_up()
     sc = Scenario(**BIG)
     start = time.perf_counter()
@@ -98,15 +102,15 @@ def worker_big(tree):
     forget = default_forget(prep)
     cached.comparison(sc, forget)
     cards = time.perf_counter()
-    cached.history_table(sc, (forget,))
-    history = time.perf_counter()
+    history_table(sc, (forget,))
+    table = time.perf_counter()
     return {"training (prepare)": trained - start, "cards (comparison)": cards - trained,
-            "history table": history - cards, "cards + history": history - trained}
+            "history table": table - cards, "cards + history": table - trained}
 
 
 def worker_cancel(tree, size):
     """Seconds from Cancel to the end of a training job's thread."""
-    cached, Scenario, _ = _cached_functions(tree)
+    cached, Scenario, *_ = _cached_functions(tree)
     from ui import job as jobs
     cached.warm_up()
     sc = Scenario(steps=200_000) if size == "default" else Scenario(**{**BIG, "steps": 20000})
@@ -126,7 +130,7 @@ def worker_cancel_certificate(tree, n_samples, width, delay):
     """Seconds from Cancel to the end of a training job's thread, Cancel pressed ``delay``
     seconds after training ended (the job's text turns to "Certifying"), i.e. during the
     certificate of ``prepare``; and the certificate's own seconds (an uncancelled run)."""
-    cached, Scenario, _ = _cached_functions(tree)
+    cached, Scenario, *_ = _cached_functions(tree)
     from ui import job as jobs
     cached.warm_up()
     sc = Scenario(**{**BIG, "n_samples": int(n_samples), "width": int(width)})

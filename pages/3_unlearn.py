@@ -6,7 +6,7 @@ import streamlit as st
 from core.registry import label
 from present import charts, frames, methods_view
 from present.text import number_formats, plane_summary, verdict
-from ui import cached, data_panel, evidence_panel, jobs, session, state, widgets
+from ui import cached, data_panel, evidence_panel, history, jobs, session, state, widgets
 
 session.page_header("Unlearn with one gradient-ascent step")
 prep = session.require_prepared()
@@ -51,12 +51,12 @@ with after:
 with hist:
     st.markdown("**History of removals**")
     steps = (state.get("history"), state.get("scale"), state.get("sequential"))
-    history = jobs.result("history", cached.key_of(sc, *steps),
-                          lambda progress: cached.history_table(sc, *steps, _progress=progress),
-                          "Measuring each removal", cached.history_cost(sc, *steps),
-                          stop=False)
-    if history is not None:
-        widgets.table(history, "history of removals", hide_index=True,
+    removals = jobs.result("history", cached.key_of(sc, *steps),
+                           lambda progress: history.history_table(sc, *steps, _progress=progress),
+                           "Measuring each removal", history.history_cost(sc, *steps),
+                           stop=False)
+    if removals is not None:
+        widgets.table(removals, "history of removals", hide_index=True,
                       column_config={c: st.column_config.NumberColumn(format="%.3g") for c in
                                      ("GA ε_rel", "nothing ε_rel", "GA τ")}
                       | {"GA cos": st.column_config.NumberColumn(

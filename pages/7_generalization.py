@@ -7,7 +7,7 @@ from core.errors import InputError
 from core.scenario import Scenario
 from core.sweeps.generalization import forgetting_curve, forgetting_curves
 from present import curve_figures, figures, text
-from ui import cached, session, state, sweep_panel, widgets
+from ui import cached, session, state, state_schema, sweep_panel, widgets
 
 session.page_header(
     "Generalization: does forgetting cost test accuracy?",
@@ -63,7 +63,7 @@ def work(inputs, executor, progress):
 
 result = sweep_panel.run_sweep_flow(
     run, lambda: state.get("sweep_generalization"), build, work,
-    lambda inputs, res: state.put("sweep_generalization", state.CurveRun(inputs[2], *res)),
+    lambda inputs, res: state.put("sweep_generalization", state_schema.CurveRun(inputs[2], *res)),
     "Training, then forgetting...")
 settings, curve, failures = result
 for message in failures:

@@ -24,6 +24,7 @@ What is inside the file, and how:
   and one for 1920×1080 and up. A few lines of script choose the spec for the window
   (layout only), keeping the picked point and c when a resize switches between them.
 """
+import contextlib
 import html
 import json
 import os
@@ -69,20 +70,16 @@ def javascript_bundle():
     import vl_convert
 
     path = BUNDLE_DIR / f"vega-bundle-{version('vl-convert-python')}.js"
-    try:
+    with contextlib.suppress(OSError):    # no kept bundle: build one
         kept = path.read_text(encoding="utf-8")
         if kept.rstrip().endswith(BUNDLE_END):
             return kept
-    except OSError:
-        pass
     bundle = vl_convert.javascript_bundle()
-    try:
+    with contextlib.suppress(OSError):    # a read-only install builds it every time
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(f".{os.getpid()}.part")
         partial.write_text(bundle, encoding="utf-8")
         partial.replace(path)           # atomic: a concurrent build reads all or nothing
-    except OSError:
-        pass
     return bundle
 
 

@@ -18,7 +18,7 @@ from core.errors import Cancelled, InputError
 from core.scenario import Scenario
 from core.train import CHUNK_WORK, chunk_bounds, train
 from tests.helpers import settle
-from ui import cached, jobs, state
+from ui import cached, history, jobs, state
 from ui import job as job_module
 from ui.job import Cost, Job, Status, Work
 
@@ -233,7 +233,7 @@ def test_the_history_table_reuses_the_certificates_of_the_cards(monkeypatch):
     calls = []
     real = cached.engine.compare
     monkeypatch.setattr(cached.engine, "compare", lambda *a, **k: calls.append(k) or real(*a, **k))
-    table = cached.history_table(scenario, (first, second))
+    table = history.history_table(scenario, (first, second))
     assert calls == []                                  # both rows from the cards' results
     comp = compare(prep, first + second)
     assert table["GA ε_rel"].iloc[-1] == comp.methods["ga"].certificate.eps_rel

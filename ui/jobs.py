@@ -35,6 +35,7 @@ from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.errors import InputError
+from present.text import as_text
 from ui import state
 from ui.job import Cost, Job, Status, Work
 
@@ -135,19 +136,23 @@ def result(slot, key, fn, label, cost=None, waiting=None, stop=True, show=True):
             f"{label} failed: {job.error}")
     if job.status.active and fresh:
         st.rerun()                      # the status bar, drawn before, shows it from now on
-    if not show:
-        pass
-    elif job.status is Status.CANCELLED:
-        st.info(f"{label} was cancelled; nothing was changed.", icon=":material/cancel:")
-        st.button("Start again", key=f"ux.job.again.{slot}", on_click=drop, args=(slot,),
-                  icon=":material/replay:")
-    elif job.status is Status.ASKING:
-        st.info(f"{label} waits for your confirmation (above).", icon=":material/schedule:")
-    else:
-        st.caption(f":material/hourglass_top: {waiting or label} (progress above)")
+    if show:
+        _say_why_not_ready(slot, job.status, as_text(label), as_text(waiting or label))
     if stop:
         st.stop()
     return None
+
+
+def _say_why_not_ready(slot, status, label, waiting):
+    """The page's line for a job that has no value yet: cancelled, asking or running."""
+    if status is Status.CANCELLED:
+        st.info(f"{label} was cancelled; nothing was changed.", icon=":material/cancel:")
+        st.button("Start again", key=f"ux.job.again.{slot}", on_click=drop, args=(slot,),
+                  icon=":material/replay:")
+    elif status is Status.ASKING:
+        st.info(f"{label} waits for your confirmation (above).", icon=":material/schedule:")
+    else:
+        st.caption(f":material/hourglass_top: {waiting} (progress above)")
 
 
 def _scope(key):
