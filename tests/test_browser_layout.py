@@ -184,3 +184,25 @@ def test_method_names_do_not_overlap_on_the_methods_charts(server):
             page.screenshot(path=str(ARTIFACTS / "methods_labels.png"), full_page=True)
         finally:
             browser.close()
+
+
+def test_a_dark_system_preference_keeps_the_light_page_the_charts_are_made_for(server):
+    """The app stays light (the README says why): a browser that prefers dark still gets
+    the white page the chart palette and exported figures are designed on."""
+    chromium = require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 720},
+                                    color_scheme="dark")
+            page.goto(server + "/")
+            page.get_by_test_id("stVegaLiteChart").first.locator("svg").first.wait_for(
+                timeout=180_000)
+            assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
+            background = page.evaluate("getComputedStyle(document.querySelector("
+                                       "'[data-testid=\"stApp\"]')).backgroundColor")
+            assert background == "rgb(255, 255, 255)"
+        finally:
+            browser.close()
