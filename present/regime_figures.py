@@ -65,8 +65,9 @@ def _summary(long):
 
 def _panel(frame, title, measures, log_y, x_enc, s, width, height, current_x, inf_x):
     long = _long(frame, measures, x_enc["x"])
-    names = [SERIES[m][0] for m in measures if m in frame]
-    series_scale = alt.Scale(domain=names, range=[SERIES[m][1] for m in measures if m in frame])
+    drawn = [m for m in measures if m in frame and frame[m].notna().any()]   # the legend's
+    names = [SERIES[m][0] for m in drawn]
+    series_scale = alt.Scale(domain=names, range=[SERIES[m][1] for m in drawn])
     color = alt.Color("series:N", title=None, sort=names, scale=series_scale,
                       legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=4,
                                         symbolOpacity=1))
@@ -94,8 +95,9 @@ def _panel(frame, title, measures, log_y, x_enc, s, width, height, current_x, in
         layers.append(mark.mark_rule(color="#d62728", strokeDash=[6, 4], strokeWidth=2)
                       .encode(x=x_enc["enc"]))
         right = current_x >= inf_x            # at the right end: the label goes left
-        layers.append(mark.mark_text(align="right" if right else "left", baseline="top",
-                                     dx=-4 if right else 4, dy=2,
+        # above the plot area: inside it, the label would cover a point at the same x
+        layers.append(mark.mark_text(align="right" if right else "left", baseline="bottom",
+                                     dx=-4 if right else 4, dy=-2,
                                      color="#d62728", fontSize=s.font - 1)
                       .encode(x=x_enc["enc"], y=alt.value(0), text="t:N"))
     if "rho" in measures:

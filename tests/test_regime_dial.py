@@ -70,6 +70,19 @@ def test_the_presentation_figure_is_larger_and_marks_no_lift_as_current():
     assert all(large["datasets"][r["data"]["name"]][0]["x"] == 3.0 for r in rules)
 
 
+def test_a_measure_without_values_is_not_in_the_legend():
+    # data whose labels are independent of x have no test accuracy: nothing is drawn for
+    # it, so the legend must not name it (the slide of the default demo did)
+    frame = dial_frame()
+    frame["test_accuracy"] = np.nan
+    spec = regime_dial_chart(frame, presentation=True).to_dict()
+    domains = [layer["encoding"]["color"]["scale"]["domain"] for layer in _layers(spec)
+               if "color" in layer.get("encoding", {})]
+    names = {name for domain in domains for name in domain}
+    assert "GA's cosine to retrain" in names
+    assert not any(name.startswith("test accuracy") for name in names)
+
+
 def test_the_advice_measures_rho_of_the_lifted_data():
     sc = Scenario(data="breast_cancer")
     advice = lift_advice(sc, bandwidths=(1.0, 0.1), lift=2000)
