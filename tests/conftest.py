@@ -6,7 +6,8 @@
   switched to a page; ``no_trouble``: asserts that a session shows no exception or error.
 - ``shown(text)``: an alert's Markdown as a reader sees it (escapes resolved).
 - ``separable_data``: inputs labelled by a random direction, separable through the origin.
-- ``server``: ``streamlit run app.py`` on a free loopback port, for the real-browser tests.
+- ``server``: ``streamlit run app.py`` on a free loopback port, for the real-browser tests;
+  ``browser``: a headless Chromium for them (a skip without it, a failure in CI).
 """
 import os
 import signal
@@ -20,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.helpers import settle, shown  # noqa: F401  (re-exported)
+from tests.helpers import chromium, settle, shown  # noqa: F401  (re-exported)
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -134,3 +135,10 @@ def server(tmp_path):
     text = (tmp_path / "server.log").read_text()
     assert "Traceback" not in text, text
     assert code == 0, f"server exit code {code}:\n{text}"
+
+
+@pytest.fixture
+def browser():
+    """A launched headless Chromium (``tests.helpers.chromium``), closed after the test."""
+    with chromium() as launched:
+        yield launched

@@ -5,8 +5,6 @@ and checks that the method cards show the engine's numbers for that forget set. 
 screenshot under test-artifacts/. Skips where Chromium or Playwright is missing, except in
 CI (CI=true), where it must run.
 """
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,34 +18,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync", "--disable-quic"]
-
-
-def chromium_path():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-def require_browser():
-    """Chromium's path and the playwright module, or a skip (a failure in CI)."""
-    in_ci = os.environ.get("CI", "").lower() == "true"
-    path = chromium_path()
-    try:
-        import playwright.sync_api  # noqa: F401  (only whether it imports)
-    except ImportError:
-        path = None if not in_ci else pytest.fail("CI=true but the playwright package is "
-                                                  "missing: pip install -r requirements-dev.txt")
-    if path is None:
-        if in_ci:
-            pytest.fail("CI=true but Chromium is missing: apt-get install chromium")
-        pytest.skip("no Chromium on this machine (apt-get install chromium) or no playwright; "
-                    "CI runs this test")
-    return path
 
 
 def card_texts(page, method):
@@ -97,9 +67,8 @@ CENTRES_JS = """(chart) => {
 }"""
 
 
-def test_click_a_point_and_forget_it_in_chromium(server):
-    chromium = require_browser()
-    from playwright.sync_api import expect, sync_playwright
+def test_click_a_point_and_forget_it_in_chromium(server, browser):
+    from playwright.sync_api import expect
 
     prep = prepare(Scenario())
     first = default_forget(prep)[0]
@@ -111,186 +80,157 @@ def test_click_a_point_and_forget_it_in_chromium(server):
     expected = [fmt(after.loc["ga", "eps_rel"]), fmt(after.loc["ga", "delta"]),
                 fmt(after.loc["ga", "tau"]), fmt(after.loc["ga", "cosine_to_retrain"], "f")]
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = open_app(browser, server, height=720)
-            cards = page.locator(".st-key-card_ga [data-testid='stMetricValue']").first
-            expect(cards).to_have_text(fmt(before.loc["ga", "eps_rel"]), timeout=30_000)
-            settled(page)
-            centres = mark_centres(page)
-            assert clicked in centres, f"point {clicked} not found in the chart"
-            # a mouse click at the mark's centre (the element itself sits under the layer
-            # that finds the nearest point, so ElementHandle.click would wait forever)
-            page.mouse.click(*centres[clicked][:2])
-            forget = page.get_by_role("button", name="Forget selected (1)")
-            expect(forget).to_be_enabled(timeout=30_000)
-            forget.click()
-            expect(cards).to_have_text(expected[0], timeout=30_000)
-            assert card_texts(page, "ga")[:4] == expected
-            assert f"forget={first}%2C{clicked}" in page.url or \
-                f"forget={first},{clicked}" in page.url
-            page.wait_for_timeout(500)
-            page.screenshot(path=str(ARTIFACTS / "unlearn_after_forget.png"))
-        finally:
-            browser.close()
+    page = open_app(browser, server, height=720)
+    cards = page.locator(".st-key-card_ga [data-testid='stMetricValue']").first
+    expect(cards).to_have_text(fmt(before.loc["ga", "eps_rel"]), timeout=30_000)
+    settled(page)
+    centres = mark_centres(page)
+    assert clicked in centres, f"point {clicked} not found in the chart"
+    # a mouse click at the mark's centre (the element itself sits under the layer
+    # that finds the nearest point, so ElementHandle.click would wait forever)
+    page.mouse.click(*centres[clicked][:2])
+    forget = page.get_by_role("button", name="Forget selected (1)")
+    expect(forget).to_be_enabled(timeout=30_000)
+    forget.click()
+    expect(cards).to_have_text(expected[0], timeout=30_000)
+    assert card_texts(page, "ga")[:4] == expected
+    assert f"forget={first}%2C{clicked}" in page.url or \
+        f"forget={first},{clicked}" in page.url
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / "unlearn_after_forget.png"))
 
 
-def test_every_point_is_hit_where_it_is_drawn(server):
+def test_every_point_is_hit_where_it_is_drawn(server, browser):
     """Clicking the centre of each live point selects exactly that point, in the browser
     and on the server (before the fix, 14 of 39 centres selected a neighbour)."""
-    chromium = require_browser()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     prep = prepare(Scenario())
     forgotten = set(default_forget(prep))
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = open_app(browser, server)
-            settled(page)
-            centres = mark_centres(page)
-            assert set(centres) == set(range(prep.dataset.n_samples))
-            missed = {}
-            for index in sorted(set(centres) - forgotten):
-                page.mouse.click(*centres[index][:2])
-                expect(page.get_by_text(f"Selected: {index}.")).to_be_visible(timeout=30_000)
-                settled(page)
-                if selected_on_plane(page) != [index]:
-                    missed[index] = selected_on_plane(page)
-            assert not missed, f"clicked point -> selected points: {missed}"
-        finally:
-            browser.close()
+    page = open_app(browser, server)
+    settled(page)
+    centres = mark_centres(page)
+    assert set(centres) == set(range(prep.dataset.n_samples))
+    missed = {}
+    for index in sorted(set(centres) - forgotten):
+        page.mouse.click(*centres[index][:2])
+        expect(page.get_by_text(f"Selected: {index}.")).to_be_visible(timeout=30_000)
+        settled(page)
+        if selected_on_plane(page) != [index]:
+            missed[index] = selected_on_plane(page)
+    assert not missed, f"clicked point -> selected points: {missed}"
 
 
-def test_points_picked_in_the_table_and_typed_are_forgotten(server):
+def test_points_picked_in_the_table_and_typed_are_forgotten(server, browser):
     """Keyboard and touch paths: a row ticked in the points table is forgotten with
     Forget selected; indices typed into the index input are forgotten on Enter."""
-    chromium = require_browser()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     prep = prepare(Scenario())
     first = default_forget(prep)[0]
     row = 2 if first != 2 else 3
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = open_app(browser, server, height=1100)
-            settled(page)
-            box = page.get_by_test_id("stDataFrame").first.bounding_box()   # points table
-            # the Glide grid is a canvas: tick the row's checkbox (header and rows ~35 px)
-            page.mouse.click(box["x"] + 14, box["y"] + 35 + 17 + 35 * row)
-            expect(page.get_by_text(f"Selected: {row}.")).to_be_visible(timeout=30_000)
-            assert selected_on_plane(page) == [row]
-            page.get_by_role("button", name="Forget selected (1)").click()
-            expect(page.get_by_text("Selected: nothing.")).to_be_visible(timeout=30_000)
-            settled(page)
-            assert f"forget={first}%2C{row}" in page.url, page.url
-            typed = page.get_by_role("textbox", name="Forget by index")
-            typed.fill("15 18")
-            typed.press("Enter")
-            expect(page.get_by_text("Forgot points 15, 18")).to_be_visible(timeout=30_000)
-            settled(page)
-            assert f"forget={first}%2C{row}%2C15%2B18" in page.url, page.url
-            page.screenshot(path=str(ARTIFACTS / "unlearn_table_and_keyboard.png"),
-                            full_page=True)
-        finally:
-            browser.close()
+    page = open_app(browser, server, height=1100)
+    settled(page)
+    box = page.get_by_test_id("stDataFrame").first.bounding_box()   # points table
+    # the Glide grid is a canvas: tick the row's checkbox (header and rows ~35 px)
+    page.mouse.click(box["x"] + 14, box["y"] + 35 + 17 + 35 * row)
+    expect(page.get_by_text(f"Selected: {row}.")).to_be_visible(timeout=30_000)
+    assert selected_on_plane(page) == [row]
+    page.get_by_role("button", name="Forget selected (1)").click()
+    expect(page.get_by_text("Selected: nothing.")).to_be_visible(timeout=30_000)
+    settled(page)
+    assert f"forget={first}%2C{row}" in page.url, page.url
+    typed = page.get_by_role("textbox", name="Forget by index")
+    typed.fill("15 18")
+    typed.press("Enter")
+    expect(page.get_by_text("Forgot points 15, 18")).to_be_visible(timeout=30_000)
+    settled(page)
+    assert f"forget={first}%2C{row}%2C15%2B18" in page.url, page.url
+    page.screenshot(path=str(ARTIFACTS / "unlearn_table_and_keyboard.png"),
+                    full_page=True)
 
 
-def test_a_drag_pans_and_keeps_the_selection(server):
+def test_a_drag_pans_and_keeps_the_selection(server, browser):
     """Shift-click three points, then drag on empty space: the plane pans and the selection
     stays; a click far from every point selects nothing (issue 20: a drag used to replace
     the selection by the point under the release)."""
-    chromium = require_browser()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     prep = prepare(Scenario())
     first = default_forget(prep)[0]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = open_app(browser, server)
-            settled(page)
-            centres = mark_centres(page)
-            # three points well apart from each other (largest lam first, not the forgotten)
-            order = sorted((i for i in centres if i != first), key=lambda i: -prep.original.lam[i])
-            picks = [order[0], order[len(order) // 2], order[-1]]
-            page.mouse.click(*centres[picks[0]][:2])
-            expect(page.get_by_text(f"Selected: {picks[0]}.")).to_be_visible(timeout=30_000)
-            settled(page)
-            for index in picks[1:]:
-                centres = mark_centres(page)            # where the plane is now
-                page.keyboard.down("Shift")
-                page.mouse.click(*centres[index][:2])
-                page.keyboard.up("Shift")
-                settled(page)
-            wanted = f"Selected: {', '.join(map(str, picks))}."
-            expect(page.get_by_text(wanted)).to_be_visible(timeout=30_000)
-            # empty space: lower left inside the cloud's box (the band falls to the right)
-            centres = mark_centres(page)
-            xs = [c[0] for c in centres.values()]
-            ys = [c[1] for c in centres.values()]
-            x0 = min(xs) + 0.15 * (max(xs) - min(xs))
-            y0 = max(ys) - 0.05 * (max(ys) - min(ys))
-            nearest = min(((cx - x0) ** 2 + (cy - y0) ** 2) ** 0.5
-                          for cx, cy, _ in centres.values())
-            assert nearest > 40, "the drag must start on empty space"
-            page.mouse.move(x0, y0)
-            page.mouse.down()
-            page.mouse.move(x0 + 60, y0 - 30, steps=8)
-            page.mouse.up()
-            for _ in range(50):                     # the pan is drawn (a loaded machine)
-                moved = mark_centres(page)
-                if abs(moved[picks[0]][0] - centres[picks[0]][0] - 60) < 3:
-                    break
-                page.wait_for_timeout(200)
-            assert abs(moved[picks[0]][0] - centres[picks[0]][0] - 60) < 3, "no pan"
-            page.wait_for_timeout(800)              # a rerun, if the drag started one
-            settled(page)
-            expect(page.get_by_text(wanted)).to_be_visible()
-            expect(page.get_by_role("button", name="Forget selected (3)")).to_be_enabled()
-            assert selected_on_plane(page) == sorted(picks)
-            page.mouse.click(x0 + 60, y0 - 30)          # far from every point: nothing new
-            page.wait_for_timeout(800)
-            settled(page)
-            expect(page.get_by_text(wanted)).to_be_visible()
-        finally:
-            browser.close()
+    page = open_app(browser, server)
+    settled(page)
+    centres = mark_centres(page)
+    # three points well apart from each other (largest lam first, not the forgotten)
+    order = sorted((i for i in centres if i != first), key=lambda i: -prep.original.lam[i])
+    picks = [order[0], order[len(order) // 2], order[-1]]
+    page.mouse.click(*centres[picks[0]][:2])
+    expect(page.get_by_text(f"Selected: {picks[0]}.")).to_be_visible(timeout=30_000)
+    settled(page)
+    for index in picks[1:]:
+        centres = mark_centres(page)            # where the plane is now
+        page.keyboard.down("Shift")
+        page.mouse.click(*centres[index][:2])
+        page.keyboard.up("Shift")
+        settled(page)
+    wanted = f"Selected: {', '.join(map(str, picks))}."
+    expect(page.get_by_text(wanted)).to_be_visible(timeout=30_000)
+    # empty space: lower left inside the cloud's box (the band falls to the right)
+    centres = mark_centres(page)
+    xs = [c[0] for c in centres.values()]
+    ys = [c[1] for c in centres.values()]
+    x0 = min(xs) + 0.15 * (max(xs) - min(xs))
+    y0 = max(ys) - 0.05 * (max(ys) - min(ys))
+    nearest = min(((cx - x0) ** 2 + (cy - y0) ** 2) ** 0.5
+                  for cx, cy, _ in centres.values())
+    assert nearest > 40, "the drag must start on empty space"
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x0 + 60, y0 - 30, steps=8)
+    page.mouse.up()
+    for _ in range(50):                     # the pan is drawn (a loaded machine)
+        moved = mark_centres(page)
+        if abs(moved[picks[0]][0] - centres[picks[0]][0] - 60) < 3:
+            break
+        page.wait_for_timeout(200)
+    assert abs(moved[picks[0]][0] - centres[picks[0]][0] - 60) < 3, "no pan"
+    page.wait_for_timeout(800)              # a rerun, if the drag started one
+    settled(page)
+    expect(page.get_by_text(wanted)).to_be_visible()
+    expect(page.get_by_role("button", name="Forget selected (3)")).to_be_enabled()
+    assert selected_on_plane(page) == sorted(picks)
+    page.mouse.click(x0 + 60, y0 - 30)          # far from every point: nothing new
+    page.wait_for_timeout(800)
+    settled(page)
+    expect(page.get_by_text(wanted)).to_be_visible()
 
 
-def test_download_scenario_saves_the_state_and_loads_it_back(server, tmp_path):
+def test_download_scenario_saves_the_state_and_loads_it_back(server, tmp_path, browser):
     """Share / save → Download scenario writes the state (scenario, history, c) and the
     file loaded back restores it (issue 20: the download did nothing)."""
-    chromium = require_browser()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from present import share
 
     prep = prepare(Scenario())
     first = default_forget(prep)[0]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = open_app(browser, server + "/?c=0.75&forget=" + f"{first},12%2B18")
-            settled(page)
-            page.get_by_role("button", name="Share / save").click()
-            with page.expect_download(timeout=30_000) as info:
-                page.get_by_role("button", name="Download scenario").click()
-            saved = tmp_path / info.value.suggested_filename
-            info.value.save_as(saved)
-            loaded = share.from_json(saved.read_text())
-            assert loaded.scenario == Scenario()
-            assert loaded.history == ((first,), (12, 18)) and loaded.scale == 0.75
-            page.keyboard.press("Escape")
-            page.get_by_role("button", name="Reset", exact=True).click()   # forget nothing
-            settled(page)
-            expect(page.get_by_role("button", name="Forget selected (0)")).to_be_visible()
-            page.get_by_role("button", name="Share / save").click()
-            page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
-                str(saved))
-            expect(page.get_by_text("Loaded scenario.json")).to_be_visible(timeout=30_000)
-            settled(page)
-            assert f"forget={first}%2C12%2B18" in page.url and "c=0.75" in page.url, page.url
-        finally:
-            browser.close()
+    page = open_app(browser, server + "/?c=0.75&forget=" + f"{first},12%2B18")
+    settled(page)
+    page.get_by_role("button", name="Share / save").click()
+    with page.expect_download(timeout=30_000) as info:
+        page.get_by_role("button", name="Download scenario").click()
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    loaded = share.from_json(saved.read_text())
+    assert loaded.scenario == Scenario()
+    assert loaded.history == ((first,), (12, 18)) and loaded.scale == 0.75
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Reset", exact=True).click()   # forget nothing
+    settled(page)
+    expect(page.get_by_role("button", name="Forget selected (0)")).to_be_visible()
+    page.get_by_role("button", name="Share / save").click()
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+        str(saved))
+    expect(page.get_by_text("Loaded scenario.json")).to_be_visible(timeout=30_000)
+    settled(page)
+    assert f"forget={first}%2C12%2B18" in page.url and "c=0.75" in page.url, page.url

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import CHROMIUM_ARGS, require_browser, settled
+from tests.helpers import chromium
+from tests.test_browser import settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -31,14 +32,8 @@ def unlimited(monkeypatch):
 @contextmanager
 def browser_page(height=900):
     """A headless Chromium page, 1280 px wide; the browser is closed on exit."""
-    from playwright.sync_api import sync_playwright
-    path = require_browser()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page(viewport={"width": 1280, "height": height})
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield browser.new_page(viewport={"width": 1280, "height": height})
 
 
 def server_pid(url):

@@ -11,7 +11,6 @@ import json
 import pytest
 
 from present.text import fmt, shown
-from tests.test_browser import CHROMIUM_ARGS, require_browser
 from tests.test_talk import cli, payload_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -85,36 +84,28 @@ def click_point(page, point):
                            "return s.length && s[0].values[0] === p; }", arg=point)
 
 
-def test_offline_page_clicks_and_slider_show_the_cli_numbers(talk_file):
-    from playwright.sync_api import sync_playwright
-
+def test_offline_page_clicks_and_slider_show_the_cli_numbers(talk_file, browser):
     size = talk_file.stat().st_size
     assert size < MAX_BYTES, f"{size / 1e6:.1f} MB at the default size"
     payload = payload_of(talk_file.read_text(encoding="utf-8"))
     default = payload["default_point"]
     first, second = (default + 7) % 40, (default + 19) % 40
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=require_browser(), headless=True,
-                                    args=CHROMIUM_ARGS)
-        try:
-            page, blocked, errors = open_offline(browser, talk_file, 1280, 720)
-            assert page.evaluate("() => document.body.dataset.ready") == "compact"
-            width, height, inner_w, inner_h = scroll_size(page)
-            assert (width, height) == (inner_w, inner_h), "scrollbars at 1280x720"
-            assert page.evaluate(CARDS) == expected_cards(default, 1.0)
-            for point in (first, second):
-                click_point(page, point)
-                assert page.evaluate(CARDS) == expected_cards(point, 1.0), point
-            page.evaluate(SLIDE, 0.25)
-            page.wait_for_function("() => talkView.signal('c') === 0.25")
-            assert page.evaluate(CARDS) == expected_cards(second, 0.25)
-            assert blocked == [] and errors == []
+    page, blocked, errors = open_offline(browser, talk_file, 1280, 720)
+    assert page.evaluate("() => document.body.dataset.ready") == "compact"
+    width, height, inner_w, inner_h = scroll_size(page)
+    assert (width, height) == (inner_w, inner_h), "scrollbars at 1280x720"
+    assert page.evaluate(CARDS) == expected_cards(default, 1.0)
+    for point in (first, second):
+        click_point(page, point)
+        assert page.evaluate(CARDS) == expected_cards(point, 1.0), point
+    page.evaluate(SLIDE, 0.25)
+    page.wait_for_function("() => talkView.signal('c') === 0.25")
+    assert page.evaluate(CARDS) == expected_cards(second, 0.25)
+    assert blocked == [] and errors == []
 
-            page, blocked, errors = open_offline(browser, talk_file, 1920, 1080)
-            assert page.evaluate("() => document.body.dataset.ready") == "large"
-            width, height, inner_w, inner_h = scroll_size(page)
-            assert (width, height) == (inner_w, inner_h), "scrollbars at 1920x1080"
-            assert page.evaluate(CARDS) == expected_cards(default, 1.0)
-            assert blocked == [] and errors == []
-        finally:
-            browser.close()
+    page, blocked, errors = open_offline(browser, talk_file, 1920, 1080)
+    assert page.evaluate("() => document.body.dataset.ready") == "large"
+    width, height, inner_w, inner_h = scroll_size(page)
+    assert (width, height) == (inner_w, inner_h), "scrollbars at 1920x1080"
+    assert page.evaluate(CARDS) == expected_cards(default, 1.0)
+    assert blocked == [] and errors == []
